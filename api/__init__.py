@@ -1,0 +1,1 @@
+"""Promoplan: the GraphQL API of a promotion agency's CRM and field-marketing planning."""

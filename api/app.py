@@ -1,0 +1,36 @@
+"""The ASGI application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.routing import Route
+from tortoise.contrib.starlette import RegisterTortoise
+
+from api.graphql import GraphQLApp
+from api.settings import Settings, get_settings
+from db.config import tortoise_config
+
+
+def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Starlette:
+    """The API. With `manage_database`, the app opens and closes the ORM in its lifespan."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if not manage_database:
+            yield
+            return
+        config = tortoise_config(settings.database_url, settings.database_pool_size)
+        # RegisterTortoise keeps a global context: the lifespan runs in its own task.
+        async with RegisterTortoise(app, config=config):
+            yield
+
+    app = Starlette(
+        routes=[Route("/graphql", GraphQLApp(settings), methods=["GET", "POST"])],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    return app

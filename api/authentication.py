@@ -1,0 +1,79 @@
+"""Turning an `Authorization: Bearer …` header into a viewer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from api.clock import now
+from api.credentials import API_TOKEN_KIND, SESSION_KIND, parse_secret
+from api.permissions.scopes import ROLE_SCOPES
+from api.permissions.viewer import Viewer
+from db.models.accounts import ApiToken, Role, Session, TokenScope, User
+
+# lastUsedAt is precise to this much, so a busy integration does not write on every call.
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Authentication:
+    viewer: Viewer | None = None
+    failure: str | None = None
+
+
+ANONYMOUS = Authentication()
+
+
+def _refused(reason: str) -> Authentication:
+    return Authentication(failure=reason)
+
+
+def _bearer_secret(header: str) -> str | None:
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        return None
+    return secret.strip()
+
+
+def _viewer_for(user: User, scopes: frozenset[TokenScope], **ids: int) -> Viewer:
+    return Viewer(
+        user_id=user.id, role=Role(user.role), language=user.language, scopes=scopes, **ids
+    )
+
+
+def session_viewer(user: User, session_id: int) -> Viewer:
+    return _viewer_for(user, ROLE_SCOPES[Role(user.role)], session_id=session_id)
+
+
+async def authenticate(header: str | None) -> Authentication:
+    if not header:
+        return ANONYMOUS
+    secret = _bearer_secret(header)
+    presented = parse_secret(secret) if secret else None
+    if presented is None:
+        return _refused("The Authorization header must be `Bearer <token>`.")
+    model = Session if presented.kind == SESSION_KIND else ApiToken
+    row = await model.get_or_none(public_id=presented.public_id).select_related("user")
+    if row is None or not presented.matches(row.secret_hash):
+        return _refused("The token is not valid.")
+    moment = now()
+    if row.revoked_at is not None:
+        return _refused("The token has been revoked.")
+    if row.expires_at is not None and row.expires_at <= moment:
+        return _refused("The token has expired.")
+    user: User = row.user
+    if not user.is_active:
+        return _refused("This login is disabled.")
+    role_scopes = ROLE_SCOPES[Role(user.role)]
+    if presented.kind == API_TOKEN_KIND:
+        await _touch(row, moment)
+        # A token never exceeds its owner, even if the owner's role changed since.
+        scopes = frozenset(TokenScope(s) for s in row.scopes) & role_scopes
+        return Authentication(_viewer_for(user, scopes, api_token_id=row.id))
+    return Authentication(session_viewer(user, row.id))
+
+
+async def _touch(token: ApiToken, moment: datetime) -> None:
+    last = token.last_used_at
+    if last is None or moment - last >= LAST_USED_PRECISION:
+        await ApiToken.filter(id=token.id).update(last_used_at=moment)

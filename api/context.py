@@ -1,0 +1,37 @@
+"""The one context every request builds: settings, viewer and DataLoaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+
+from api.authentication import authenticate
+from api.loaders import Loaders
+from api.permissions.viewer import Viewer
+from api.settings import Settings
+
+
+@dataclass
+class Context:
+    request: Request
+    settings: Settings
+    viewer: Viewer | None
+    # Why a presented token was refused; every field but login answers UNAUTHENTICATED.
+    auth_failure: str | None
+    loaders: Loaders = field(default_factory=Loaders)
+
+    def sign_in(self, viewer: Viewer) -> None:
+        """After login, the rest of the response is answered for the new session."""
+        self.viewer = viewer
+        self.auth_failure = None
+
+
+async def build_context(request: Request, settings: Settings) -> Context:
+    authentication = await authenticate(request.headers.get("authorization"))
+    return Context(
+        request=request,
+        settings=settings,
+        viewer=authentication.viewer,
+        auth_failure=authentication.failure,
+    )

@@ -1,0 +1,84 @@
+"""Request-level errors the client may see, and the policy that masks everything else."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import ClassVar
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+logger = logging.getLogger("promoplan.errors")
+
+MASKED_MESSAGE = "Internal server error."
+
+
+class PublicError(GraphQLError):
+    """A GraphQL error meant for the client, carrying `extensions.code`."""
+
+    code: ClassVar[str]
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, extensions={"code": self.code})
+
+
+class Unauthenticated(PublicError):
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(PublicError):
+    code = "FORBIDDEN"
+
+
+class BadRequest(PublicError):
+    code = "BAD_REQUEST"
+
+
+def is_internal(error: GraphQLError) -> bool:
+    """True when a resolver raised something other than a deliberate GraphQL error."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+def _coded(error: GraphQLError, code: str) -> GraphQLError:
+    error.extensions = {**(error.extensions or {}), "code": code}
+    return error
+
+
+def _masked(error: GraphQLError) -> GraphQLError:
+    return GraphQLError(
+        MASKED_MESSAGE,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={"code": "INTERNAL_SERVER_ERROR"},
+    )
+
+
+def public_error(error: GraphQLError) -> GraphQLError:
+    """Mask internal errors; give every error an `extensions.code`.
+
+    Errors without a path come from parsing or validation (syntax, unknown fields, the
+    depth/alias/token limits): the request itself is bad.
+    """
+    if is_internal(error):
+        return _masked(error)
+    if (error.extensions or {}).get("code"):
+        return error
+    return _coded(error, "BAD_REQUEST" if error.path is None else "INTERNAL_SERVER_ERROR")
+
+
+class ErrorPolicy(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and result.errors:
+            result.errors = [public_error(error) for error in result.errors]
+
+
+def log_internal_errors(errors: list[GraphQLError]) -> None:
+    for error in errors:
+        if is_internal(error):
+            logger.error("internal error at %s", error.path, exc_info=error.original_error)

@@ -1,0 +1,1 @@
+"""Who may do what: roles, token scopes, row scoping and field permission classes."""

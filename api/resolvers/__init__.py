@@ -1,0 +1,1 @@
+"""What schema fields call: queries scoped to the viewer, validated mutations, workflows."""

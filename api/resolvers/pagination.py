@@ -1,0 +1,132 @@
+"""Keyset pagination: cursors hold the sort key, so inserts never shift a page."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar
+
+from tortoise import fields
+from tortoise.expressions import Q
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
+
+from api.errors import BadRequest
+
+MAX_PAGE_SIZE = 100
+
+M = TypeVar("M", bound=Model)
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    first: int | None = None
+    after: str | None = None
+    last: int | None = None
+    before: str | None = None
+
+
+@dataclass(slots=True)
+class Page(Generic[M]):
+    rows: list[M]
+    cursors: list[str]
+    has_next_page: bool
+    has_previous_page: bool
+    count: Callable[[], Awaitable[int]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Key:
+    name: str
+    descending: bool
+
+
+def _keys(order: Sequence[str]) -> list[_Key]:
+    return [_Key(spec.lstrip("-"), spec.startswith("-")) for spec in order]
+
+
+def _encode(row: Model, keys: list[_Key]) -> str:
+    values = [_plain(getattr(row, key.name)) for key in keys]
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date | datetime) else value
+
+
+def _decode(cursor: str, model: type[Model], keys: list[_Key], argument: str) -> list[Any]:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if not isinstance(values, list) or len(values) != len(keys):
+            raise ValueError(cursor)
+        return [_typed(model, key.name, value) for key, value in zip(keys, values, strict=True)]
+    except (ValueError, TypeError, binascii.Error, UnicodeError):
+        raise BadRequest(f"`{argument}` is not a cursor of this list.") from None
+
+
+def _typed(model: type[Model], name: str, value: Any) -> Any:
+    field = model._meta.fields_map[name]
+    if isinstance(field, fields.DatetimeField):
+        return datetime.fromisoformat(value)
+    if isinstance(field, fields.DateField):
+        return date.fromisoformat(value)
+    if isinstance(field, fields.IntField):
+        return int(value)
+    return str(value)
+
+
+def _beyond(keys: list[_Key], values: list[Any], reverse: bool) -> Q:
+    """Rows strictly after `values` in the (possibly reversed) key order."""
+    condition = Q(pk__in=[])
+    for i, key in enumerate(keys):
+        greater = key.descending == reverse
+        clause = Q(**{f"{key.name}__{'gt' if greater else 'lt'}": values[i]})
+        for previous, value in zip(keys[:i], values[:i], strict=True):
+            clause &= Q(**{previous.name: value})
+        condition |= clause
+    return condition
+
+
+def _size(value: int | None, argument: str) -> int | None:
+    if value is None:
+        return None
+    if value < 0 or value > MAX_PAGE_SIZE:
+        raise BadRequest(f"`{argument}` must be between 0 and {MAX_PAGE_SIZE}.")
+    return value
+
+
+async def paginate(queryset: QuerySet[M], order: Sequence[str], request: PageRequest) -> Page[M]:
+    """One page of `queryset` in `order`, whose last key must be unique (the id)."""
+    model = queryset.model
+    keys = _keys(order)
+    first = _size(request.first, "first")
+    last = _size(request.last, "last")
+    if first is None and last is None:
+        first = MAX_PAGE_SIZE
+    window = queryset
+    if request.after:
+        window = window.filter(_beyond(keys, _decode(request.after, model, keys, "after"), False))
+    if request.before:
+        window = window.filter(_beyond(keys, _decode(request.before, model, keys, "before"), True))
+    backwards = first is None
+    limit = last if backwards else first
+    rows = await window.order_by(*_order_specs(keys, backwards)).limit(limit + 1)
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    if backwards:
+        rows.reverse()
+    return Page(
+        rows=rows,
+        cursors=[_encode(row, keys) for row in rows],
+        has_next_page=has_more and not backwards,
+        has_previous_page=has_more and backwards,
+        count=queryset.count,
+    )
+
+
+def _order_specs(keys: list[_Key], reverse: bool) -> list[str]:
+    return [f"{'-' if key.descending != reverse else ''}{key.name}" for key in keys]

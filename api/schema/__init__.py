@@ -1,0 +1,29 @@
+"""The GraphQL schema: one module per domain, merged here."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry import relay
+from strawberry.tools import merge_types
+from strawberry.types import Info
+
+from api.permissions.fields import allow
+from api.schema.accounts import AccountsMutation, AccountsQuery, ApiTokenNode, UserNode
+from api.schema.crm import AccountGroupNode, TeamNode
+from api.schema.nodes import node_registry, resolve_node
+
+NODES = node_registry(UserNode, ApiTokenNode, AccountGroupNode, TeamNode)
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field(
+        extensions=allow(),
+        description="Any object by its global ID; null when it does not exist or is hidden.",
+    )
+    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
+        return await resolve_node(info, NODES, str(id))
+
+
+Query = merge_types("Query", (NodeQuery, AccountsQuery))
+Mutation = merge_types("Mutation", (AccountsMutation,))

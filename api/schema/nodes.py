@@ -1,0 +1,94 @@
+"""Relay plumbing: connections with totalCount, and `node(id:)` with visibility."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import ClassVar, Generic, Self, TypeVar
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info, get_object_definition
+from tortoise.models import Model
+
+from api.errors import Forbidden
+from api.permissions.fields import current_viewer
+from api.resolvers.pagination import Page, PageRequest
+from db.models.accounts import TokenScope
+
+NodeT = TypeVar("NodeT")
+M = TypeVar("M", bound=Model)
+
+
+@strawberry.type
+class Edge(Generic[NodeT]):
+    cursor: str
+    node: NodeT
+
+
+@strawberry.type(description="A page of a list that grows, with the size of the whole list.")
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]]
+    page_info: relay.PageInfo
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="How many items the whole list holds, across all pages.")
+    async def total_count(self) -> int:
+        return await self.count()
+
+    @classmethod
+    def of(cls, page: Page[M], convert: Callable[[M], NodeT]) -> Connection[NodeT]:
+        return cls(
+            edges=[
+                Edge(cursor=cursor, node=convert(row))
+                for row, cursor in zip(page.rows, page.cursors, strict=True)
+            ],
+            page_info=relay.PageInfo(
+                has_next_page=page.has_next_page,
+                has_previous_page=page.has_previous_page,
+                start_cursor=page.cursors[0] if page.cursors else None,
+                end_cursor=page.cursors[-1] if page.cursors else None,
+            ),
+            count=page.count,
+        )
+
+
+def page_request(
+    first: int | None, after: str | None, last: int | None, before: str | None
+) -> PageRequest:
+    return PageRequest(first=first, after=after, last=last, before=before)
+
+
+class VisibleNode(relay.Node):
+    """A Relay node that `node(id:)` loads through the viewer's scoping."""
+
+    # An API token needs one of these to read the node; empty: any token may.
+    read_scopes: ClassVar[frozenset[TokenScope]] = frozenset()
+
+    @classmethod
+    async def load_visible(cls, info: Info, pk: int) -> Self | None:
+        raise NotImplementedError
+
+
+NodeRegistry = dict[str, type[VisibleNode]]
+
+
+def node_registry(*types: type[VisibleNode]) -> NodeRegistry:
+    return {get_object_definition(t, strict=True).name: t for t in types}
+
+
+async def resolve_node(info: Info, registry: NodeRegistry, global_id: str) -> relay.Node | None:
+    """The node behind `global_id`, or null when it does not exist or is not visible."""
+    viewer = current_viewer(info)
+    try:
+        decoded = relay.GlobalID.from_id(global_id)
+        pk = int(decoded.node_id)
+    except (relay.GlobalIDValueError, ValueError):
+        return None
+    node_type = registry.get(decoded.type_name)
+    if node_type is None or not 0 < pk < 2**31:
+        return None
+    node = await node_type.load_visible(info, pk)
+    readable = not viewer.via_api_token or not node_type.read_scopes
+    if node is not None and not readable and not node_type.read_scopes & viewer.scopes:
+        raise Forbidden(f"This token may not read {decoded.type_name} objects.")
+    return node

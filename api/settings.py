@@ -1,0 +1,77 @@
+"""Configuration from environment variables, validated once at start-up."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite://data/promoplan.sqlite3"
+
+
+class SettingsError(Exception):
+    """A setting is invalid; the message is one line naming the variable."""
+
+
+def _database_url(value: str) -> str:
+    scheme = urlsplit(value).scheme
+    if scheme == "postgresql":
+        return "postgres" + value[len("postgresql") :]
+    if scheme not in {"sqlite", "postgres", "asyncpg"}:
+        raise ValueError("must start with sqlite:// or postgres://")
+    return value
+
+
+def _base_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ValueError("must be an http(s) URL such as https://promoplan.example.com")
+    return value.rstrip("/")
+
+
+def _mail_address(value: str) -> str:
+    if value and "@" not in value:
+        raise ValueError("must be an e-mail address")
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    database_url: Annotated[str, AfterValidator(_database_url)] = DEFAULT_DATABASE_URL
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    mail_from: Annotated[str, AfterValidator(_mail_address)] = "promoplan@localhost"
+    agency_notify_email: Annotated[str, AfterValidator(_mail_address)] = ""
+    public_base_url: Annotated[str, AfterValidator(_base_url)] = "http://127.0.0.1:8000"
+
+    session_ttl_hours: int = Field(default=24 * 7, ge=1, le=24 * 90)
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+
+    @property
+    def is_postgres(self) -> bool:
+        return not self.database_url.startswith("sqlite")
+
+
+def load_settings() -> Settings:
+    """Read the environment; raise SettingsError naming the first bad variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        variable = str(first["loc"][0]).upper() if first["loc"] else "?"
+        raise SettingsError(f"invalid setting {variable}: {first['msg']}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

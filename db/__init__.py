@@ -1,0 +1,1 @@
+"""Persistence: Tortoise models per domain, migrations and connection config."""

@@ -1,0 +1,59 @@
+"""Talking to the API over HTTP, with the clients' own operations."""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import httpx
+from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse, print_ast
+
+SHARED = Path(os.environ.get("PROMOPLAN_SHARED_DIR", Path(__file__).parents[2] / "shared"))
+CLIENT_DOCUMENTS = sorted((SHARED / "clients").glob("*.graphql"))
+
+
+@cache
+def operations() -> dict[str, str]:
+    """Each client operation by name, printed with the fragments it uses."""
+    found: dict[str, str] = {}
+    for path in CLIENT_DOCUMENTS:
+        document = parse(path.read_text())
+        fragments = {
+            d.name.value: print_ast(d)
+            for d in document.definitions
+            if isinstance(d, FragmentDefinitionNode)
+        }
+        for definition in document.definitions:
+            if isinstance(definition, OperationDefinitionNode) and definition.name:
+                text = print_ast(definition)
+                used = [f for name, f in fragments.items() if re.search(rf"\.\.\.{name}\b", text)]
+                found[definition.name.value] = "\n".join([text, *used])
+    return found
+
+
+class GraphQLClient:
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def op(
+        self, name: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
+        """Send the client operation `name` exactly as the client ships it."""
+        return await self.post(operations()[name], variables, token)
+
+
+def error_codes(result: dict[str, Any]) -> list[str]:
+    return [e.get("extensions", {}).get("code") for e in result.get("errors", [])]
