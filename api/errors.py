@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from typing import ClassVar
 
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
 
 logger = logging.getLogger("promoplan.errors")
 
@@ -68,14 +66,6 @@ def public_error(error: GraphQLError) -> GraphQLError:
     if (error.extensions or {}).get("code"):
         return error
     return _coded(error, "BAD_REQUEST" if error.path is None else "INTERNAL_SERVER_ERROR")
-
-
-class ErrorPolicy(SchemaExtension):
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if result is not None and result.errors:
-            result.errors = [public_error(error) for error in result.errors]
 
 
 def log_internal_errors(errors: list[GraphQLError]) -> None:

@@ -10,12 +10,13 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.schema.config import StrawberryConfig
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
 
 from api.context import Context, build_context
-from api.errors import ErrorPolicy, log_internal_errors
+from api.errors import log_internal_errors, public_error
 from api.limits import limit_extensions
 from api.schema import Mutation, Query
 from api.settings import Settings
@@ -35,7 +36,6 @@ def build_schema() -> PromoplanSchema:
         mutation=Mutation,
         config=StrawberryConfig(relay_max_results=100),
         extensions=[
-            ErrorPolicy,
             *limit_extensions(),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
@@ -62,6 +62,14 @@ class GraphQLApp(GraphQL[Context, None]):
     ) -> Context:
         assert isinstance(request, Request)
         return await build_context(request, self.settings)
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        # The one place every response passes: parse, validation and execution errors alike.
+        if result.errors:
+            result.errors = [public_error(error) for error in result.errors]
+        return await super().process_result(request, result)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

@@ -13,7 +13,7 @@ from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaEx
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
-MAX_DEPTH = 10
+MAX_FIELD_LEVELS = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 6000
 
@@ -42,7 +42,8 @@ def _bad_request(rule: type[ValidationRule]) -> type[ValidationRule]:
 
 
 LIMIT_RULES: list[type[ValidationRule]] = [
-    _bad_request(depth_rule(MAX_DEPTH, None)),
+    # Strawberry counts the root field as depth 0.
+    _bad_request(depth_rule(MAX_FIELD_LEVELS - 1, None)),
     _bad_request(alias_rule(MAX_ALIASES)),
 ]
 

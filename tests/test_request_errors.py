@@ -1,0 +1,83 @@
+"""Request-level failures: limits, bad requests and masked internal errors."""
+
+import pytest
+from tortoise import connections
+
+from api.errors import MASKED_MESSAGE
+from api.limits import MAX_ALIASES, MAX_FIELD_LEVELS
+from db.models.accounts import Role
+from tests.graphql_client import error_codes
+
+
+@pytest.mark.parametrize("arguments", ["first: 101", "first: -1", "last: 101", 'after: "%%%"'])
+async def test_page_arguments_out_of_range_are_bad_requests(api, make, arguments):
+    admin = await make.login(Role.ADMIN)
+    result = await api.post(f"{{ users({arguments}) {{ totalCount }} }}", token=admin.token)
+    assert result["data"] is None
+    assert error_codes(result) == ["BAD_REQUEST"]
+    assert (
+        "first" in result["errors"][0]["message"]
+        or "after" in result["errors"][0]["message"]
+        or "last" in result["errors"][0]["message"]
+    )
+
+
+async def test_a_first_of_100_is_fine(api, make):
+    admin = await make.login(Role.ADMIN)
+    result = await api.post("{ users(first: 100) { totalCount } }", token=admin.token)
+    assert result["data"]["users"]["totalCount"] == 1
+
+
+def _nested(levels: int) -> str:
+    """viewer { accountGroups { members { accountGroups { … name } } } }, `levels` deep."""
+    fields = ["viewer"] + ["accountGroups" if i % 2 else "members" for i in range(1, levels - 1)]
+    return "{ " + " { ".join(fields) + " { name" + " }" * (len(fields) + 1)
+
+
+async def test_an_over_deep_query_is_refused_before_running(api, make):
+    admin = await make.login(Role.ADMIN)
+    assert "errors" not in await api.post(_nested(MAX_FIELD_LEVELS), token=admin.token)
+    result = await api.post(_nested(MAX_FIELD_LEVELS + 1), token=admin.token)
+    assert "data" not in result or result["data"] is None
+    assert error_codes(result) == ["BAD_REQUEST"]
+
+
+async def test_too_many_aliases_are_refused(api, make):
+    admin = await make.login(Role.ADMIN)
+    aliases = " ".join(f"a{i}: viewer {{ id }}" for i in range(MAX_ALIASES + 1))
+    assert error_codes(await api.post(f"{{ {aliases} }}", token=admin.token)) == ["BAD_REQUEST"]
+
+
+async def test_an_oversized_document_is_refused(api, make):
+    admin = await make.login(Role.ADMIN)
+    fields = " ".join("id" for _ in range(10_000))
+    assert error_codes(await api.post(f"{{ viewer {{ {fields} }} }}", token=admin.token)) == [
+        "BAD_REQUEST"
+    ]
+
+
+@pytest.mark.parametrize("query", ["{ viewer { id ", "{ viewer { shoeSize } }"])
+async def test_malformed_and_invalid_queries_are_bad_requests(api, make, query):
+    admin = await make.login(Role.ADMIN)
+    assert error_codes(await api.post(query, token=admin.token)) == ["BAD_REQUEST"]
+
+
+async def test_a_crashing_resolver_reaches_the_client_masked(api, make, caplog):
+    login = await make.login(Role.STAFF)
+    connection = connections.get("default")
+    await connection.execute_script('ALTER TABLE "team_members" RENAME TO "team_members_gone"')
+    try:
+        response = await api.http.post(
+            "/graphql",
+            json={"query": "{ viewer { name teams { id } } }"},
+            headers={"Authorization": f"Bearer {login.token}"},
+        )
+    finally:
+        await connection.execute_script('ALTER TABLE "team_members_gone" RENAME TO "team_members"')
+    result = response.json()
+    assert result["data"] is None
+    assert result["errors"][0]["message"] == MASKED_MESSAGE
+    assert error_codes(result) == ["INTERNAL_SERVER_ERROR"]
+    for leak in ("team_members", "SELECT", "Traceback", ".py", "sqlite", "relation"):
+        assert leak not in response.text
+    assert any("internal error" in r.message for r in caplog.records), "the server logs it"
