@@ -103,7 +103,8 @@ async def test_a_bad_token_is_unauthenticated_but_login_still_works(api, make, h
     response = await api.http.post(
         "/graphql",
         json={
-            "query": "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }",
+            "query": "mutation($e: String!, $p: String!) {"
+            " login(email: $e, password: $p) { token } }",
             "variables": {"e": user.email, "p": PASSWORD},
         },
         headers={"Authorization": header},
