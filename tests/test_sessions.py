@@ -1,11 +1,12 @@
 """Logging in and out, expiry, revocation and throttling, over HTTP."""
 
+import asyncio
 from datetime import timedelta
 
 import pytest
 
 from api.clock import now
-from db.models.accounts import Role, Session
+from db.models.accounts import LoginThrottle, Role, Session
 from tests.factories import PASSWORD
 from tests.graphql_client import error_codes
 
@@ -138,3 +139,9 @@ async def test_a_success_before_the_limit_resets_the_count(api, make, db):
     for _ in range(db.settings.login_max_failures - 1):
         await _login(api, "Login", user.email, "guess")
     assert (await _login(api, "Login", user.email))["token"]
+
+
+async def test_concurrent_failures_are_all_counted(api, make):
+    user = await make.user()
+    await asyncio.gather(*(_login(api, "Login", user.email, f"guess {i}") for i in range(4)))
+    assert (await LoginThrottle.get(email=user.email)).failures == 4

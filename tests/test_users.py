@@ -1,5 +1,7 @@
 """Creating agency logins, finding users, and node(id:) visibility."""
 
+import asyncio
+
 import pytest
 
 from db.models.accounts import Role, User
@@ -143,3 +145,18 @@ def _global_id(type_name, pk):
     import base64
 
     return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
+
+
+async def test_concurrent_creations_of_one_email_make_exactly_one_login(api, make):
+    admin = await make.login(Role.ADMIN)
+    results = await asyncio.gather(
+        *(
+            api.op("CreateUser", {"input": _input(name=f"Racer {i}")}, token=admin.token)
+            for i in range(8)
+        )
+    )
+    payloads = [r["data"]["createUser"] for r in results]
+    assert sum(p["user"] is not None for p in payloads) == 1
+    assert sorted(e["code"] for p in payloads for e in p["errors"]) == ["DUPLICATE"] * 7
+    assert await User.filter(email="carla.new@example.com").count() == 1
+    assert await AccountGroup.all().count() == 1
