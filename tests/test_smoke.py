@@ -9,3 +9,9 @@ async def test_viewer_answers_for_the_logged_in_user(api, make):
 
 async def test_viewer_without_token_is_unauthenticated(api):
     assert error_codes(await api.op("Viewer")) == ["UNAUTHENTICATED"]
+
+
+async def test_graphiql_is_served_to_browsers(api):
+    response = await api.http.get("/graphql", headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    assert "graphiql" in response.text.lower()
