@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,6 +11,7 @@ from starlette.routing import Route
 from tortoise.contrib.starlette import RegisterTortoise
 
 from api.graphql import GraphQLApp
+from api.notifications.worker import OutboxWorker
 from api.settings import Settings, get_settings
 from db.config import tortoise_config
 
@@ -26,7 +28,16 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         config = tortoise_config(settings.database_url, settings.database_pool_size)
         # RegisterTortoise keeps a global context: the lifespan runs in its own task.
         async with RegisterTortoise(app, config=config):
-            yield
+            if not settings.outbox_worker_in_process:
+                yield
+                return
+            worker = OutboxWorker(settings)
+            delivery = asyncio.create_task(worker.run(), name="outbox-worker")
+            try:
+                yield
+            finally:
+                worker.stop()
+                await delivery
 
     app = Starlette(
         routes=[Route("/graphql", GraphQLApp(settings), methods=["GET", "POST"])],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
@@ -115,6 +116,58 @@ def seed_demo_command() -> None:
     typer.echo("Demo logins:")
     for login in DEMO_LOGINS:
         typer.echo(f"  {login.role:<8} {login.email}  password: {login.password}")
+
+
+@cli.command()
+def worker() -> None:
+    """Deliver outbox mail in this process (for deployments with several API processes)."""
+    from api.notifications.worker import OutboxWorker
+
+    settings = _settings()
+
+    async def run() -> None:
+        delivery = OutboxWorker(settings)
+        loop = asyncio.get_running_loop()
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signal_number, delivery.stop)
+        await delivery.run()
+
+    _with_database(settings, run)
+
+
+outbox_cli = typer.Typer(help="Pending and failed mail.", invoke_without_command=True)
+cli.add_typer(outbox_cli, name="outbox")
+
+
+@outbox_cli.callback()
+def outbox_list(context: typer.Context) -> None:
+    """List mail not yet sent: pending, being sent, and failed."""
+    if context.invoked_subcommand is not None:
+        return
+    from db.models.notifications import MailStatus, OutboxMail
+
+    async def unsent() -> list[OutboxMail]:
+        return await OutboxMail.exclude(status=MailStatus.SENT).order_by("id")
+
+    mails = _with_database(_settings(), unsent)
+    if not mails:
+        typer.echo("No pending or failed mail.")
+    for mail in mails:
+        typer.echo(f"{mail.id:>6}  {mail.status:<8} attempts={mail.attempts:<3} {mail.recipient}")
+        typer.echo(f"        {mail.subject}")
+        if mail.last_error:
+            typer.echo(f"        last error: {mail.last_error}")
+
+
+@outbox_cli.command("retry")
+def outbox_retry(mail_id: Annotated[int, typer.Argument(help="The failed mail's ID.")]) -> None:
+    """Queue a failed mail again; the worker sends it on its next round."""
+    from api.notifications.worker import retry_failed
+
+    if not _with_database(_settings(), lambda: retry_failed(mail_id)):
+        typer.echo(f"promoplan: mail {mail_id} is not a failed mail.", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"Mail {mail_id} queued again.")
 
 
 @cli.command("export-schema")

@@ -53,6 +53,16 @@ class Settings(BaseSettings):
     agency_notify_email: Annotated[str, AfterValidator(_mail_address)] = ""
     public_base_url: Annotated[str, AfterValidator(_base_url)] = "http://127.0.0.1:8000"
 
+    # Outbox delivery: `serve` runs one worker in-process unless this is false.
+    outbox_worker_in_process: bool = True
+    outbox_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    outbox_batch_size: int = Field(default=20, ge=1, le=500)
+    outbox_lease_seconds: float = Field(default=120, gt=0, le=3600)
+    outbox_retry_base_seconds: float = Field(default=10, gt=0, le=3600)
+    outbox_retry_max_seconds: float = Field(default=900, gt=0, le=24 * 3600)
+    outbox_max_age_hours: float = Field(default=48, gt=0, le=24 * 30)
+    smtp_timeout_seconds: float = Field(default=30, gt=0, le=600)
+
     session_ttl_hours: int = Field(default=24 * 7, ge=1, le=24 * 90)
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)

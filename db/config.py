@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 MODEL_MODULES = [
     "db.models.accounts",
     "db.models.crm",
+    "db.models.notifications",
 ]
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +12,7 @@ from api.settings import Settings
 from tests.databases import BACKENDS, empty_all_tables, fresh_database, migrated_orm
 from tests.factories import Factory
 from tests.graphql_client import GraphQLClient
+from tests.smtp_server import SmtpServer
 
 
 @dataclass(frozen=True)
@@ -49,3 +50,26 @@ async def api(db: Backend) -> AsyncIterator[GraphQLClient]:
 @pytest.fixture
 def make(db: Backend) -> Factory:
     return Factory(db.settings)
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mail_settings(db: Backend, smtp: SmtpServer) -> Settings:
+    """Settings pointing at the test SMTP server, with quick polling and retries."""
+    return db.settings.model_copy(
+        update={
+            "smtp_port": smtp.port,
+            "mail_from": "planung@agentur.example.com",
+            "outbox_poll_seconds": 0.05,
+            "outbox_retry_base_seconds": 0.05,
+            "outbox_retry_max_seconds": 0.2,
+            "smtp_timeout_seconds": 5,
+        }
+    )

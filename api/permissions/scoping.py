@@ -39,3 +39,8 @@ def own_api_tokens(viewer: Viewer) -> Q:
 def visible_teams(viewer: Viewer) -> Q:
     """Teams are the agency's work pools: staff see them all, nobody else any."""
     return Q() if viewer.is_agency else NOTHING
+
+
+def visible_mails(viewer: Viewer) -> Q:
+    """The outbox holds every recipient's mail: only admins may read it."""
+    return Q() if viewer.is_admin else NOTHING

@@ -11,8 +11,9 @@ from api.permissions.fields import allow
 from api.schema.accounts import AccountsMutation, AccountsQuery, ApiTokenNode, UserNode
 from api.schema.crm import AccountGroupNode, TeamNode
 from api.schema.nodes import node_registry, resolve_node
+from api.schema.notifications import NotificationNode, NotificationsQuery
 
-NODES = node_registry(UserNode, ApiTokenNode, AccountGroupNode, TeamNode)
+NODES = node_registry(UserNode, ApiTokenNode, AccountGroupNode, TeamNode, NotificationNode)
 
 
 @strawberry.type
@@ -25,5 +26,5 @@ class NodeQuery:
         return await resolve_node(info, NODES, str(id))
 
 
-Query = merge_types("Query", (NodeQuery, AccountsQuery))
+Query = merge_types("Query", (NodeQuery, AccountsQuery, NotificationsQuery))
 Mutation = merge_types("Mutation", (AccountsMutation,))
