@@ -21,7 +21,7 @@ BACKENDS = ["sqlite", "postgres"]
 
 
 def postgres_server_url() -> str | None:
-    url = os.environ.get("TEST_POSTGRES_URL")
+    url = os.environ.get("TEST_POSTGRES_URL") or None
     if not url and os.environ.get("CI"):
         pytest.fail("CI must test PostgreSQL: set TEST_POSTGRES_URL (.ci/run does).")
     return url

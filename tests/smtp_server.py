@@ -11,6 +11,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 
 def free_port() -> int:
@@ -54,10 +55,27 @@ class SmtpServer:
     def __init__(self) -> None:
         self.port = free_port()
         self.mailbox = Mailbox()
+        # (username, password) the server demands, when set before start().
+        self.login: tuple[str, str] | None = None
         self._controller: Controller | None = None
 
+    def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str,
+                      auth_data: Any) -> AuthResult:  # fmt: skip
+        given = tuple(
+            v.decode() if isinstance(v, bytes) else v for v in (auth_data.login, auth_data.password)
+        )
+        # handled=False: aiosmtpd answers 235 or 535 itself.
+        return AuthResult(success=given == self.login, handled=False)
+
     def start(self) -> None:
-        self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        options: dict[str, Any] = {}
+        if self.login is not None:
+            options = {
+                "authenticator": self._authenticate,
+                "auth_required": True,
+                "auth_require_tls": False,
+            }
+        self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port, **options)
         self._controller.start()
 
     def stop(self) -> None:

@@ -159,6 +159,23 @@ async def test_temporary_failures_give_up_after_the_maximum_age(mail_settings, s
     assert row.last_error.startswith("421")
 
 
+async def test_the_worker_logs_in_when_the_server_asks(mail_settings, smtp):
+    smtp.stop()
+    smtp.login = ("agentur", "s3cret")
+    smtp.start()
+    await enqueue(task_mail("with.login"))
+    wrong = mail_settings.model_copy(update={"smtp_username": "agentur", "smtp_password": "x"})
+    await OutboxWorker(wrong).run_once()
+    row = await OutboxMail.get(idempotency_key="with.login")
+    assert row.status == MailStatus.PENDING, "a rejected login is the server's problem: retry"
+    assert "535" in row.last_error
+
+    right = wrong.model_copy(update={"smtp_password": "s3cret"})
+    async with running(OutboxWorker(right)):
+        await smtp.mailbox.wait_for(1)
+    assert len(smtp.mailbox.messages) == 1
+
+
 def promoplan(backend, smtp, *args, **env):
     return subprocess.run(
         [sys.executable, "-m", "api", *args],
