@@ -50,7 +50,7 @@ async def authenticate(header: str | None) -> Authentication:
         return ANONYMOUS
     secret = _bearer_secret(header)
     presented = parse_secret(secret) if secret else None
-    if presented is None:
+    if presented is None or presented.kind not in {SESSION_KIND, API_TOKEN_KIND}:
         return _refused("The Authorization header must be `Bearer <token>`.")
     model = Session if presented.kind == SESSION_KIND else ApiToken
     row = await model.get_or_none(public_id=presented.public_id).select_related("user")

@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 SESSION_KIND = "pps"
 API_TOKEN_KIND = "ppt"
+INVITATION_KIND = "ppi"
 
 _hasher = PasswordHasher()
 # Verified against when the e-mail is unknown, so both paths take as long.
@@ -65,7 +66,9 @@ def mint_secret(kind: str) -> MintedSecret:
 def parse_secret(secret: str) -> PresentedSecret | None:
     kind, _, rest = secret.partition("_")
     public_id, _, random_part = rest.partition("_")
-    if kind not in {SESSION_KIND, API_TOKEN_KIND} or len(public_id) != 12 or not random_part:
+    if kind not in {SESSION_KIND, API_TOKEN_KIND, INVITATION_KIND}:
+        return None
+    if len(public_id) != 12 or not random_part:
         return None
     return PresentedSecret(kind, public_id, secret)
 

@@ -17,7 +17,18 @@ from tortoise.models import Model
 
 from api.clock import agency_today
 from db.models.accounts import User
-from db.models.crm import AccountGroup, AccountGroupMember, Team, TeamMember
+from db.models.activities import Activity, ActivityParticipant, Campaign, CampaignMember, Subtag
+from db.models.crm import (
+    AccountGroup,
+    AccountGroupMember,
+    Address,
+    ContactPerson,
+    ContactTerritory,
+    InactivePeriod,
+    Team,
+    TeamMember,
+    Territory,
+)
 
 M = TypeVar("M", bound=Model)
 LoadFn = Callable[[Sequence[int]], Awaitable[list[Any]]]
@@ -58,6 +69,21 @@ def through(
     return DataLoader(load_fn=load)
 
 
+def children(
+    model: type[M], key: str, order: tuple[str, ...], *, where: Callable[[], Q] = Q
+) -> DataLoader[int, list[M]]:
+    """Rows pointing at each key through the column `key`, e.g. an address's contacts."""
+
+    async def load(keys: Sequence[int]) -> list[list[M]]:
+        rows = await model.filter(where(), **{f"{key}__in": keys}).order_by(*order)
+        grouped: dict[int, list[M]] = defaultdict(list)
+        for row in rows:
+            grouped[getattr(row, key)].append(row)
+        return [grouped[k] for k in keys]
+
+    return DataLoader(load_fn=load)
+
+
 class Loaders:
     @cached_property
     def user(self) -> DataLoader[int, User | None]:
@@ -82,3 +108,57 @@ class Loaders:
     @cached_property
     def members_of_team(self) -> DataLoader[int, list[User]]:
         return through(TeamMember, "team", "user")
+
+    @cached_property
+    def address(self) -> DataLoader[int, Address | None]:
+        return by_id(Address)
+
+    @cached_property
+    def territory(self) -> DataLoader[int, Territory | None]:
+        return by_id(Territory)
+
+    @cached_property
+    def campaign(self) -> DataLoader[int, Campaign | None]:
+        return by_id(Campaign)
+
+    @cached_property
+    def subtag(self) -> DataLoader[int, Subtag | None]:
+        return by_id(Subtag)
+
+    @cached_property
+    def contacts_of_address(self) -> DataLoader[int, list[ContactPerson]]:
+        return children(ContactPerson, "address_id", ("last_name", "first_name", "id"))
+
+    @cached_property
+    def inactive_periods_of_address(self) -> DataLoader[int, list[InactivePeriod]]:
+        return children(InactivePeriod, "address_id", ("starts_on", "id"))
+
+    @cached_property
+    def campaign_memberships_of_address(self) -> DataLoader[int, list[CampaignMember]]:
+        return children(CampaignMember, "address_id", ("id",))
+
+    @cached_property
+    def territories_of_contact(self) -> DataLoader[int, list[Territory]]:
+        return through(ContactTerritory, "contact_person", "territory")
+
+
+    @cached_property
+    def activities_of_address(self) -> DataLoader[int, list[Activity]]:
+        """Each address's history: activities on it and those it took part in, newest first."""
+
+        async def load(address_ids: Sequence[int]) -> list[list[Activity]]:
+            links = await ActivityParticipant.filter(address_id__in=address_ids)
+            extra = {link.activity_id for link in links}
+            rows = await Activity.filter(Q(address_id__in=address_ids) | Q(id__in=extra))
+            by_id = {row.id: row for row in rows}
+            grouped: dict[int, list[Activity]] = defaultdict(list)
+            for row in rows:
+                grouped[row.address_id].append(row)
+            for link in links:
+                grouped[link.address_id].append(by_id[link.activity_id])
+            return [
+                sorted(grouped[k], key=lambda a: (a.starts_at, a.id), reverse=True)
+                for k in address_ids
+            ]
+
+        return DataLoader(load_fn=load)

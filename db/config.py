@@ -9,6 +9,7 @@ MODEL_MODULES = [
     "db.models.accounts",
     "db.models.crm",
     "db.models.notifications",
+    "db.models.activities",
 ]
 
 

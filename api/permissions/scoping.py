@@ -10,7 +10,7 @@ from tortoise.expressions import Q, Subquery
 
 from api.loaders import active_memberships
 from api.permissions.viewer import Viewer
-from db.models.crm import AccountGroupMember
+from db.models.crm import AccountGroupMember, Address
 
 NOTHING = Q(pk__in=[])
 
@@ -22,14 +22,48 @@ def visible_users(viewer: Viewer) -> Q:
     return Q(pk=viewer.user_id)
 
 
+def own_group_ids(viewer: Viewer) -> Subquery:
+    """The account groups the viewer belongs to today."""
+    own = AccountGroupMember.filter(active_memberships(), user_id=viewer.user_id)
+    return Subquery(own.values("group_id"))
+
+
 def visible_account_groups(viewer: Viewer) -> Q:
     """Admins see every group; staff the groups they belong to; others none."""
     if viewer.is_admin:
         return Q()
     if viewer.is_agency:
-        own = AccountGroupMember.filter(active_memberships(), user_id=viewer.user_id)
-        return Q(id__in=Subquery(own.values("group_id")))
+        return Q(id__in=own_group_ids(viewer))
     return NOTHING
+
+
+def visible_addresses(viewer: Viewer) -> Q:
+    """Admins see every address; staff those whose primary or secondary group is theirs.
+
+    An address with no group is invisible to every non-admin.
+    """
+    if viewer.is_admin:
+        return Q()
+    if viewer.is_agency:
+        groups = own_group_ids(viewer)
+        return Q(account_group_id__in=groups) | Q(secondary_account_group_id__in=groups)
+    return NOTHING
+
+
+def visible_address_ids(viewer: Viewer) -> Subquery:
+    return Subquery(Address.filter(visible_addresses(viewer)).values("id"))
+
+
+def visible_contact_persons(viewer: Viewer) -> Q:
+    """A contact person is seen with its address."""
+    if viewer.is_admin:
+        return Q()
+    return Q(address_id__in=visible_address_ids(viewer))
+
+
+def visible_territories(viewer: Viewer) -> Q:
+    """Territories are the agency's shared master data."""
+    return Q() if viewer.is_agency else NOTHING
 
 
 def own_api_tokens(viewer: Viewer) -> Q:

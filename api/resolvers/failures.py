@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
@@ -58,6 +58,16 @@ class FailureCollector:
         """Run one input check, keeping its failure for later instead of raising it."""
         try:
             return validate(value, field)
+        except UserFailure as failure:
+            self.failures.extend(failure.failures)
+            return value  # type: ignore[return-value]  # never used: raise_if_any follows
+
+    async def check_async(
+        self, validate: Callable[[T, str], Awaitable[R]], value: T, field: str
+    ) -> R:
+        """`check` for checks that query the database."""
+        try:
+            return await validate(value, field)
         except UserFailure as failure:
             self.failures.extend(failure.failures)
             return value  # type: ignore[return-value]  # never used: raise_if_any follows

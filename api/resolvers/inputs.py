@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from strawberry.relay import GlobalID, GlobalIDValueError
 
@@ -55,3 +56,43 @@ def node_pk(global_id: str, type_name: str, field: str) -> int:
     if pk <= 0 or pk >= 2**31:
         raise UserFailure.of(field, ErrorCode.NOT_FOUND, f"No {type_name} with this ID.")
     return pk
+
+
+def optional_text(value: str | None, field: str, max_length: int = 200) -> str:
+    text = (value or "").strip()
+    if len(text) > max_length:
+        raise UserFailure.of(
+            field, ErrorCode.INVALID, f"{field} must be at most {max_length} characters."
+        )
+    return text
+
+
+def optional_email(value: str | None, field: str = "email") -> str | None:
+    return email_address(value, field) if value and value.strip() else None
+
+
+def phone_number(value: str | None, field: str, region: str = "DE") -> str | None:
+    """A phone number in E.164 (+4930123456); national numbers are read for `region`."""
+    if not value or not value.strip():
+        return None
+    try:
+        parsed = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is None or not phonenumbers.is_valid_number(parsed):
+        raise UserFailure.of(field, ErrorCode.INVALID, f"{field} is not a valid phone number.")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def country_code(value: str | None, field: str = "country") -> str:
+    code = (value or "DE").strip().upper()
+    if len(code) != 2 or not code.isalpha() or phonenumbers.country_code_for_region(code) == 0:
+        raise UserFailure.of(
+            field, ErrorCode.INVALID, f"{field} must be an ISO country code such as DE or AT."
+        )
+    return code
+
+
+def node_pks(global_ids: list[str], type_name: str, field: str) -> list[int]:
+    """Primary keys of a list of global IDs, without repeats, in the given order."""
+    return list(dict.fromkeys(node_pk(g, type_name, field) for g in global_ids))

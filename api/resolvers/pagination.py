@@ -91,7 +91,7 @@ def _beyond(keys: list[_Key], values: list[Any], reverse: bool) -> Q:
     return condition
 
 
-def _size(value: int | None, argument: str) -> int | None:
+def page_size(value: int | None, argument: str) -> int | None:
     if value is None:
         return None
     if value < 0 or value > MAX_PAGE_SIZE:
@@ -99,14 +99,19 @@ def _size(value: int | None, argument: str) -> int | None:
     return value
 
 
-async def paginate(queryset: QuerySet[M], order: Sequence[str], request: PageRequest) -> Page[M]:
+async def paginate(
+    queryset: QuerySet[M],
+    order: Sequence[str],
+    request: PageRequest,
+    default_size: int = MAX_PAGE_SIZE,
+) -> Page[M]:
     """One page of `queryset` in `order`, whose last key must be unique (the id)."""
     model = queryset.model
     keys = _keys(order)
-    first = _size(request.first, "first")
-    last = _size(request.last, "last")
+    first = page_size(request.first, "first")
+    last = page_size(request.last, "last")
     if first is None and last is None:
-        first = MAX_PAGE_SIZE
+        first = default_size
     window = queryset
     if request.after:
         window = window.filter(_beyond(keys, _decode(request.after, model, keys, "after"), False))
@@ -130,3 +135,43 @@ async def paginate(queryset: QuerySet[M], order: Sequence[str], request: PageReq
 
 def _order_specs(keys: list[_Key], reverse: bool) -> list[str]:
     return [f"{'-' if key.descending != reverse else ''}{key.name}" for key in keys]
+
+
+def page_of_list(rows: Sequence[M], request: PageRequest, default_size: int) -> Page[M]:
+    """A forward page of rows already loaded (nested lists batched by a DataLoader).
+
+    Cursors are positions: fine for a history read top-down, not for a list paged while
+    it changes (root lists use keyset cursors).
+    """
+    if request.last is not None or request.before is not None:
+        raise BadRequest("This list pages forwards only: use `first` and `after`.")
+    size = page_size(request.first, "first")
+    limit = default_size if size is None else size
+    start = _position(request.after) + 1 if request.after else 0
+    chosen = list(rows[start : start + limit])
+    total = len(rows)
+
+    async def count() -> int:
+        return total
+
+    return Page(
+        rows=chosen,
+        cursors=[_position_cursor(start + i) for i in range(len(chosen))],
+        has_next_page=start + limit < total,
+        has_previous_page=start > 0,
+        count=count,
+    )
+
+
+def _position_cursor(position: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps(["at", position]).encode()).decode()
+
+
+def _position(cursor: str) -> int:
+    try:
+        tag, position = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if tag != "at" or not isinstance(position, int) or position < 0:
+            raise ValueError(cursor)
+        return position
+    except (ValueError, TypeError, binascii.Error, UnicodeError):
+        raise BadRequest("`after` is not a cursor of this list.") from None

@@ -9,11 +9,26 @@ from strawberry.types import Info
 
 from api.permissions.fields import allow
 from api.schema.accounts import AccountsMutation, AccountsQuery, ApiTokenNode, UserNode
-from api.schema.crm import AccountGroupNode, TeamNode
+from api.schema.addresses import (
+    AddressesMutation,
+    AddressesQuery,
+    AddressNode,
+    ContactPersonNode,
+)
+from api.schema.crm import AccountGroupNode, CrmMutation, CrmQuery, TeamNode, TerritoryNode
 from api.schema.nodes import node_registry, resolve_node
 from api.schema.notifications import NotificationNode, NotificationsQuery
 
-NODES = node_registry(UserNode, ApiTokenNode, AccountGroupNode, TeamNode, NotificationNode)
+NODES = node_registry(
+    UserNode,
+    ApiTokenNode,
+    AccountGroupNode,
+    TeamNode,
+    TerritoryNode,
+    AddressNode,
+    ContactPersonNode,
+    NotificationNode,
+)
 
 
 @strawberry.type
@@ -26,5 +41,7 @@ class NodeQuery:
         return await resolve_node(info, NODES, str(id))
 
 
-Query = merge_types("Query", (NodeQuery, AccountsQuery, NotificationsQuery))
-Mutation = merge_types("Mutation", (AccountsMutation,))
+Query = merge_types(
+    "Query", (NodeQuery, AccountsQuery, CrmQuery, AddressesQuery, NotificationsQuery)
+)
+Mutation = merge_types("Mutation", (AccountsMutation, CrmMutation, AddressesMutation))

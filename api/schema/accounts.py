@@ -12,7 +12,7 @@ from strawberry.types import Info
 from api.credentials import API_TOKEN_KIND, display_prefix
 from api.permissions.fields import allow, current_viewer
 from api.permissions.scopes import AGENCY_ROLES
-from api.resolvers import api_tokens, sessions, users
+from api.resolvers import api_tokens, contacts, sessions, users
 from api.resolvers.failures import UserFailure
 from api.schema.errors import Payload, mutate, user_errors
 from api.schema.nodes import Connection, VisibleNode, page_request
@@ -225,6 +225,20 @@ class AccountsMutation:
             return LoginPayload(errors=user_errors(failure))
         info.context.sign_in(done.viewer)
         return LoginPayload(token=done.token, viewer=Viewer(user=done.user))
+
+    @strawberry.mutation(
+        description="Set the password of an invited customer login and log in; "
+        "the invitation link works once."
+    )
+    async def accept_invitation(self, info: Info, token: str, password: str) -> LoginPayload:
+        settings = info.context.settings
+
+        async def work() -> LoginPayload:
+            done = await contacts.accept_invitation(settings, token, password)
+            info.context.sign_in(done.viewer)
+            return LoginPayload(token=done.token, viewer=Viewer(user=done.user))
+
+        return await mutate(LoginPayload, work)
 
     @strawberry.mutation(extensions=allow(api_tokens=False))
     async def logout(self, info: Info) -> LogoutPayload:

@@ -82,6 +82,19 @@ class ApiToken(Credential):
         table = "api_tokens"
 
 
+class PortalInvitation(Credential):
+    """A one-time link that lets an invited customer set a password."""
+
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="invitations", on_delete=fields.CASCADE
+    )
+    user_id: int
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "portal_invitations"
+
+
 class LoginThrottle(Model):
     """Failed logins per e-mail, so guessing passwords gets refused for a while."""
 
