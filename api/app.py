@@ -10,6 +10,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from tortoise.contrib.starlette import RegisterTortoise
 
+from api.calendar_route import calendar_feed
 from api.graphql import GraphQLApp
 from api.notifications.worker import OutboxWorker
 from api.settings import Settings, get_settings
@@ -40,7 +41,10 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
                 await delivery
 
     app = Starlette(
-        routes=[Route("/graphql", GraphQLApp(settings), methods=["GET", "POST"])],
+        routes=[
+            Route("/graphql", GraphQLApp(settings), methods=["GET", "POST"]),
+            Route("/calendar/{token}.ics", calendar_feed, methods=["GET"]),
+        ],
         lifespan=lifespan,
     )
     app.state.settings = settings

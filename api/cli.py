@@ -111,7 +111,8 @@ def seed_demo_command() -> None:
     """Load the demo data set into an empty database and print the demo logins."""
     from api.demo import DEMO_LOGINS, seed_demo
 
-    created = _with_database(_settings(), seed_demo)
+    settings = _settings()
+    created = _with_database(settings, lambda: seed_demo(settings))
     typer.echo("Demo data loaded." if created else "Database has data; demo not loaded again.")
     typer.echo("Demo logins:")
     for login in DEMO_LOGINS:

@@ -8,6 +8,7 @@ from starlette.requests import Request
 
 from api.authentication import authenticate
 from api.loaders import Loaders
+from api.permissions.scoping import visible_address_ids
 from api.permissions.viewer import Viewer
 from api.settings import Settings
 
@@ -19,12 +20,22 @@ class Context:
     viewer: Viewer | None
     # Why a presented token was refused; every field but login answers UNAUTHENTICATED.
     auth_failure: str | None
-    loaders: Loaders = field(default_factory=Loaders)
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = _loaders_for(self.viewer)
 
     def sign_in(self, viewer: Viewer) -> None:
         """After login, the rest of the response is answered for the new session."""
         self.viewer = viewer
         self.auth_failure = None
+        self.loaders = _loaders_for(viewer)
+
+
+def _loaders_for(viewer: Viewer | None) -> Loaders:
+    if viewer is None:
+        return Loaders()
+    return Loaders(visible_address_ids=lambda: visible_address_ids(viewer))
 
 
 async def build_context(request: Request, settings: Settings) -> Context:

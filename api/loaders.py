@@ -12,12 +12,22 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
+from tortoise.functions import Count
 from tortoise.models import Model
 
 from api.clock import agency_today
 from db.models.accounts import User
-from db.models.activities import Activity, ActivityParticipant, Campaign, CampaignMember, Subtag
+from db.models.activities import (
+    Activity,
+    ActivityDocument,
+    ActivityParticipant,
+    Campaign,
+    CampaignMember,
+    Reminder,
+    Subtag,
+    Tag,
+)
 from db.models.crm import (
     AccountGroup,
     AccountGroupMember,
@@ -29,6 +39,7 @@ from db.models.crm import (
     TeamMember,
     Territory,
 )
+from db.models.tasks import Task, TaskStatus
 
 M = TypeVar("M", bound=Model)
 LoadFn = Callable[[Sequence[int]], Awaitable[list[Any]]]
@@ -85,6 +96,12 @@ def children(
 
 
 class Loaders:
+    def __init__(self, visible_address_ids: Callable[[], Subquery] | None = None) -> None:
+        # Row scoping for the few loaders whose answer depends on who is looking (counts).
+        self.visible_address_ids = visible_address_ids or (
+            lambda: Subquery(Address.filter(pk__in=[]).values("id"))
+        )
+
     @cached_property
     def user(self) -> DataLoader[int, User | None]:
         return by_id(User)
@@ -118,6 +135,10 @@ class Loaders:
         return by_id(Territory)
 
     @cached_property
+    def contact_person(self) -> DataLoader[int, ContactPerson | None]:
+        return by_id(ContactPerson)
+
+    @cached_property
     def campaign(self) -> DataLoader[int, Campaign | None]:
         return by_id(Campaign)
 
@@ -141,7 +162,6 @@ class Loaders:
     def territories_of_contact(self) -> DataLoader[int, list[Territory]]:
         return through(ContactTerritory, "contact_person", "territory")
 
-
     @cached_property
     def activities_of_address(self) -> DataLoader[int, list[Activity]]:
         """Each address's history: activities on it and those it took part in, newest first."""
@@ -160,5 +180,56 @@ class Loaders:
                 sorted(grouped[k], key=lambda a: (a.starts_at, a.id), reverse=True)
                 for k in address_ids
             ]
+
+        return DataLoader(load_fn=load)
+
+    @cached_property
+    def documents_of_activity(self) -> DataLoader[int, list[ActivityDocument]]:
+        return children(ActivityDocument, "activity_id", ("created_at", "id"))
+
+    @cached_property
+    def reminders_of_activity(self) -> DataLoader[int, list[Reminder]]:
+        return children(Reminder, "activity_id", ("remind_at", "id"))
+
+    @cached_property
+    def activity(self) -> DataLoader[int, Activity | None]:
+        return by_id(Activity)
+
+    @cached_property
+    def tags_of_group(self) -> DataLoader[int, list[Tag]]:
+        return children(Tag, "group_id", ("name", "id"))
+
+    @cached_property
+    def subtags_of_tag(self) -> DataLoader[int, list[Subtag]]:
+        return children(Subtag, "tag_id", ("name", "id"))
+
+    @cached_property
+    def team(self) -> DataLoader[int, Team | None]:
+        return by_id(Team)
+
+    @cached_property
+    def open_tasks_of_team(self) -> DataLoader[int, list[Task]]:
+        """A team's pool: open tasks no member has claimed yet, soonest due first."""
+        return children(
+            Task,
+            "team_id",
+            ("due_at", "id"),
+            where=lambda: Q(status=TaskStatus.OPEN, assignee_id__isnull=True),
+        )
+
+    @cached_property
+    def member_count_of_campaign(self) -> DataLoader[int, int]:
+        """Members the viewer may see: an address outside their groups never counts."""
+        visible = self.visible_address_ids
+
+        async def load(campaign_ids: Sequence[int]) -> list[int]:
+            rows = (
+                await CampaignMember.filter(campaign_id__in=campaign_ids, address_id__in=visible())
+                .annotate(members=Count("id"))
+                .group_by("campaign_id")
+                .values("campaign_id", "members")
+            )
+            counts = {row["campaign_id"]: row["members"] for row in rows}
+            return [counts.get(pk, 0) for pk in campaign_ids]
 
         return DataLoader(load_fn=load)

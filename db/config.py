@@ -10,6 +10,7 @@ MODEL_MODULES = [
     "db.models.crm",
     "db.models.notifications",
     "db.models.activities",
+    "db.models.tasks",
 ]
 
 

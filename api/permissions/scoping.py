@@ -10,7 +10,8 @@ from tortoise.expressions import Q, Subquery
 
 from api.loaders import active_memberships
 from api.permissions.viewer import Viewer
-from db.models.crm import AccountGroupMember, Address
+from db.models.activities import ActivityParticipant
+from db.models.crm import AccountGroupMember, Address, TeamMember
 
 NOTHING = Q(pk__in=[])
 
@@ -78,3 +79,29 @@ def visible_teams(viewer: Viewer) -> Q:
 def visible_mails(viewer: Viewer) -> Q:
     """The outbox holds every recipient's mail: only admins may read it."""
     return Q() if viewer.is_admin else NOTHING
+
+
+def visible_activities(viewer: Viewer) -> Q:
+    """An activity is seen with its address, or with any address that took part in it."""
+    if viewer.is_admin:
+        return Q()
+    if not viewer.is_agency:
+        return NOTHING
+    addresses = visible_address_ids(viewer)
+    taking_part = ActivityParticipant.filter(address_id__in=addresses).values("activity_id")
+    return Q(address_id__in=addresses) | Q(id__in=Subquery(taking_part))
+
+
+def visible_campaigns(viewer: Viewer) -> Q:
+    """Campaigns and tags are the agency's shared lists."""
+    return Q() if viewer.is_agency else NOTHING
+
+
+def visible_tasks(viewer: Viewer) -> Q:
+    """Staff see tasks assigned to them or their teams, and those they handed out."""
+    if viewer.is_admin:
+        return Q()
+    if not viewer.is_agency:
+        return NOTHING
+    teams = Subquery(TeamMember.filter(user_id=viewer.user_id).values("team_id"))
+    return Q(assignee_id=viewer.user_id) | Q(team_id__in=teams) | Q(created_by_id=viewer.user_id)

@@ -115,14 +115,15 @@ async def enable_portal_access(
                 contact.user_id = user.id
                 await contact.save(update_fields=["user_id"])
             else:
+                # Re-enabled access starts afresh: an old password does not come back to life.
                 user.is_active = True
-                user.password_hash = password_hash or user.password_hash
+                user.password_hash = password_hash
                 await user.save(update_fields=["is_active", "password_hash"])
     except IntegrityError:
         raise UserFailure.of(
             "contactPersonId", ErrorCode.DUPLICATE, "Another login uses this e-mail address."
         ) from None
-    if password_hash is None and user.password_hash is None:
+    if password_hash is None:
         await _invite(settings, contact, user)
     return contact
 

@@ -9,6 +9,13 @@ from strawberry.types import Info
 
 from api.permissions.fields import allow
 from api.schema.accounts import AccountsMutation, AccountsQuery, ApiTokenNode, UserNode
+from api.schema.activities import (
+    ActivitiesMutation,
+    ActivitiesQuery,
+    ActivityNode,
+    CampaignNode,
+    SubtagNode,
+)
 from api.schema.addresses import (
     AddressesMutation,
     AddressesQuery,
@@ -18,6 +25,7 @@ from api.schema.addresses import (
 from api.schema.crm import AccountGroupNode, CrmMutation, CrmQuery, TeamNode, TerritoryNode
 from api.schema.nodes import node_registry, resolve_node
 from api.schema.notifications import NotificationNode, NotificationsQuery
+from api.schema.tasks import TaskNode, TasksMutation
 
 NODES = node_registry(
     UserNode,
@@ -27,6 +35,10 @@ NODES = node_registry(
     TerritoryNode,
     AddressNode,
     ContactPersonNode,
+    ActivityNode,
+    CampaignNode,
+    SubtagNode,
+    TaskNode,
     NotificationNode,
 )
 
@@ -42,6 +54,10 @@ class NodeQuery:
 
 
 Query = merge_types(
-    "Query", (NodeQuery, AccountsQuery, CrmQuery, AddressesQuery, NotificationsQuery)
+    "Query",
+    (NodeQuery, AccountsQuery, CrmQuery, AddressesQuery, ActivitiesQuery, NotificationsQuery),
 )
-Mutation = merge_types("Mutation", (AccountsMutation, CrmMutation, AddressesMutation))
+Mutation = merge_types(
+    "Mutation",
+    (AccountsMutation, CrmMutation, AddressesMutation, ActivitiesMutation, TasksMutation),
+)

@@ -12,13 +12,16 @@ from strawberry.types import Info
 from api.credentials import API_TOKEN_KIND, display_prefix
 from api.permissions.fields import allow, current_viewer
 from api.permissions.scopes import AGENCY_ROLES
-from api.resolvers import api_tokens, contacts, sessions, users
+from api.resolvers import activities, api_tokens, calendar, contacts, sessions, users
 from api.resolvers.failures import UserFailure
 from api.schema.errors import Payload, mutate, user_errors
 from api.schema.nodes import Connection, VisibleNode, page_request
+from api.schema.tasks import TaskNode, TaskStatus, viewer_tasks
 from db.models import accounts as models
+from db.models.tasks import TaskStatus as TaskStatusModel
 
 if TYPE_CHECKING:
+    from api.schema.activities import ReminderNode
     from api.schema.crm import AccountGroupNode, TeamNode
 
 Role = strawberry.enum(models.Role, name="Role")
@@ -26,6 +29,7 @@ TokenScope = strawberry.enum(models.TokenScope, name="TokenScope")
 
 AccountGroupRef = Annotated["AccountGroupNode", strawberry.lazy("api.schema.crm")]
 TeamRef = Annotated["TeamNode", strawberry.lazy("api.schema.crm")]
+ReminderRef = Annotated["ReminderNode", strawberry.lazy("api.schema.activities")]
 
 
 async def _groups_of(info: Info, user_id: int) -> list[AccountGroupRef]:
@@ -122,9 +126,36 @@ class Viewer:
 
         return [TeamNode.of(t) for t in await info.context.loaders.teams_of_user.load(self.user.id)]
 
-    @strawberry.field(description="Private iCalendar feed of the viewer's tasks and bookings.")
-    def calendar_feed_url(self) -> str | None:
-        return None
+    @strawberry.field(
+        extensions=allow(api_tokens=False, silently=True),
+        description="Private iCalendar feed URL of the viewer's tasks and bookings (sessions "
+        "only). Anyone with the URL can read the calendar: regenerate it if it leaked.",
+    )
+    async def calendar_feed_url(self, info: Info) -> str | None:
+        return await calendar.feed_url(current_viewer(info), info.context.settings)
+
+    @strawberry.field(
+        extensions=allow(*AGENCY_ROLES, silently=True),
+        description="The viewer's open reminders, soonest first.",
+    )
+    async def reminders(self, info: Info) -> list[ReminderRef]:
+        from api.schema.activities import ReminderNode
+
+        rows = await activities.reminders_of(current_viewer(info))
+        return [ReminderNode.of(row) for row in rows]
+
+    @strawberry.field(
+        extensions=allow(*AGENCY_ROLES, scopes=(models.TokenScope.CRM_READ,)),
+        description="Tasks assigned to the viewer, soonest due first.",
+    )
+    async def tasks(
+        self,
+        info: Info,
+        status: TaskStatus | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[TaskNode]:
+        return await viewer_tasks(info, TaskStatusModel(status) if status else None, first, after)
 
     @strawberry.field(
         extensions=allow(api_tokens=False),

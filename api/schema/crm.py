@@ -13,14 +13,16 @@ from api.permissions.fields import allow, current_viewer
 from api.permissions.scopes import AGENCY_ROLES
 from api.resolvers import groups, territories
 from api.schema.errors import Payload, mutate
-from api.schema.nodes import VisibleNode
+from api.schema.nodes import Connection, VisibleNode
 from db.models import crm as models
 from db.models.accounts import Role, TokenScope
 
 if TYPE_CHECKING:
     from api.schema.accounts import UserNode
+    from api.schema.tasks import TaskNode
 
 UserRef = Annotated["UserNode", strawberry.lazy("api.schema.accounts")]
+TaskRef = Annotated["TaskNode", strawberry.lazy("api.schema.tasks")]
 CRM_READ = allow(*AGENCY_ROLES, scopes=(TokenScope.CRM_READ,))
 CRM_WRITE = allow(*AGENCY_ROLES, scopes=(TokenScope.CRM_WRITE,))
 
@@ -72,6 +74,14 @@ class TeamNode(VisibleNode):
     @strawberry.field
     async def members(self, info: Info) -> list[UserRef]:
         return await _users(info, "members_of_team", self.id)
+
+    @strawberry.field(description="The pool: open tasks no member has claimed, soonest first.")
+    async def open_tasks(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[TaskRef]:
+        from api.schema.tasks import team_open_tasks
+
+        return await team_open_tasks(info, self.id, first, after)
 
 
 @strawberry.type(name="Territory", description="A sales region; stores belong to one.")

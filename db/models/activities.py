@@ -167,3 +167,48 @@ class ActivityParticipant(Model):
     class Meta:
         table = "activity_participants"
         unique_together = (("activity", "address"),)
+
+
+class DocumentKind(StrEnum):
+    REPORT = "REPORT"
+    DELIVERY_NOTE = "DELIVERY_NOTE"
+    EMAIL = "EMAIL"
+    FILE = "FILE"
+    URL = "URL"
+
+
+class ActivityDocument(Model):
+    """A document linked to an activity: a report, delivery note, e-mail, file or URL."""
+
+    id = fields.IntField(primary_key=True)
+    activity = fields.ForeignKeyField(
+        "models.Activity", related_name="documents", on_delete=fields.CASCADE
+    )
+    activity_id: int
+    kind = fields.CharEnumField(DocumentKind, max_length=16)
+    title = fields.CharField(max_length=200)
+    url = fields.CharField(max_length=2000)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "activity_documents"
+
+
+class Reminder(Model):
+    """Reminds a user of a planned activity, due a day before it starts."""
+
+    id = fields.IntField(primary_key=True)
+    activity = fields.ForeignKeyField(
+        "models.Activity", related_name="reminders", on_delete=fields.CASCADE
+    )
+    activity_id: int
+    user = fields.ForeignKeyField("models.User", related_name="reminders", on_delete=fields.CASCADE)
+    user_id: int
+    remind_at = fields.DatetimeField()
+    # Set when the due-reminder sweep queued its mail: it is mailed once.
+    notified_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "reminders"
+        unique_together = (("activity", "user"),)
+        indexes = (("notified_at", "remind_at"),)
