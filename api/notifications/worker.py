@@ -19,6 +19,7 @@ from tortoise import connections
 
 from api.clock import now
 from api.notifications.delivery import Outcome, send_all
+from api.notifications.reminders import queue_due_reminders
 from api.settings import Settings
 from db.models.notifications import MailStatus, OutboxMail
 
@@ -100,7 +101,8 @@ class OutboxWorker:
         return moment - mail.created_at > timedelta(hours=self.settings.outbox_max_age_hours)
 
     async def run_once(self) -> int:
-        """Claim and deliver one batch; the number of rows handled."""
+        """Queue due reminders, then claim and deliver one batch; the number of rows sent."""
+        await queue_due_reminders(self.settings)
         mails = await self.claim()
         async for mail, outcome in send_all(mails, self.settings):
             await self.record(mail, outcome)
