@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from api.clock import now
 from api.credentials import API_TOKEN_KIND, SESSION_KIND, parse_secret
 from api.permissions.scopes import ROLE_SCOPES
 from api.permissions.viewer import Viewer
 from db.models.accounts import ApiToken, Role, Session, TokenScope, User
+from db.models.crm import ContactPerson, Territory
+from db.models.promotions import ApiTokenProject, Promoter
 
 # lastUsedAt is precise to this much, so a busy integration does not write on every call.
 LAST_USED_PRECISION = timedelta(minutes=1)
@@ -35,14 +38,25 @@ def _bearer_secret(header: str) -> str | None:
     return secret.strip()
 
 
-def _viewer_for(user: User, scopes: frozenset[TokenScope], **ids: int) -> Viewer:
-    return Viewer(
-        user_id=user.id, role=Role(user.role), language=user.language, scopes=scopes, **ids
-    )
+async def _viewer_for(user: User, scopes: frozenset[TokenScope], **details: Any) -> Viewer:
+    """The principal, with what its role's row scoping needs to know."""
+    role = Role(user.role)
+    if role is Role.CUSTOMER:
+        contact = await ContactPerson.filter(user_id=user.id).first()
+        contact_id = contact.id if contact else None
+        paths = await Territory.filter(
+            contact_links__contact_person_id=contact_id or 0
+        ).values_list("path", flat=True)
+        details["contact_person_id"] = contact_id
+        details["territory_paths"] = tuple(sorted(paths)) or None
+    elif role is Role.PROMOTER:
+        promoter = await Promoter.filter(user_id=user.id).first()
+        details["promoter_id"] = promoter.id if promoter else None
+    return Viewer(user_id=user.id, role=role, language=user.language, scopes=scopes, **details)
 
 
-def session_viewer(user: User, session_id: int) -> Viewer:
-    return _viewer_for(user, ROLE_SCOPES[Role(user.role)], session_id=session_id)
+async def session_viewer(user: User, session_id: int) -> Viewer:
+    return await _viewer_for(user, ROLE_SCOPES[Role(user.role)], session_id=session_id)
 
 
 async def authenticate(header: str | None) -> Authentication:
@@ -69,8 +83,15 @@ async def authenticate(header: str | None) -> Authentication:
         await _touch(row, moment)
         # A token never exceeds its owner, even if the owner's role changed since.
         scopes = frozenset(TokenScope(s) for s in row.scopes) & role_scopes
-        return Authentication(_viewer_for(user, scopes, api_token_id=row.id))
-    return Authentication(session_viewer(user, row.id))
+        projects = await ApiTokenProject.filter(api_token_id=row.id).values_list(
+            "project_id", flat=True
+        )
+        return Authentication(
+            await _viewer_for(
+                user, scopes, api_token_id=row.id, project_ids=frozenset(projects) or None
+            )
+        )
+    return Authentication(await session_viewer(user, row.id))
 
 
 async def _touch(token: ApiToken, moment: datetime) -> None:

@@ -8,7 +8,6 @@ from starlette.requests import Request
 
 from api.authentication import authenticate
 from api.loaders import Loaders
-from api.permissions.scoping import visible_address_ids
 from api.permissions.viewer import Viewer
 from api.settings import Settings
 
@@ -23,19 +22,13 @@ class Context:
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = _loaders_for(self.viewer)
+        self.loaders = Loaders(self.viewer)
 
     def sign_in(self, viewer: Viewer) -> None:
         """After login, the rest of the response is answered for the new session."""
         self.viewer = viewer
         self.auth_failure = None
-        self.loaders = _loaders_for(viewer)
-
-
-def _loaders_for(viewer: Viewer | None) -> Loaders:
-    if viewer is None:
-        return Loaders()
-    return Loaders(visible_address_ids=lambda: visible_address_ids(viewer))
+        self.loaders = Loaders(viewer)
 
 
 async def build_context(request: Request, settings: Settings) -> Context:

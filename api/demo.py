@@ -46,7 +46,7 @@ async def _seed(settings: Settings) -> None:
     admin_user = await create_user(NewUser(ADMIN.email, "Demo Admin", Role.ADMIN, ADMIN.password))
     anna = await create_user(NewUser(ANNA.email, "Anna Berger", Role.STAFF, ANNA.password))
     ben = await create_user(NewUser(BEN.email, "Ben Schulz", Role.STAFF, BEN.password))
-    admin = session_viewer(admin_user, session_id=0)
+    admin = await session_viewer(admin_user, session_id=0)
     region = await groups.create_account_group(
         "Region Süd", [_gid("User", anna.id), _gid("User", ben.id)]
     )

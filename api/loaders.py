@@ -16,7 +16,8 @@ from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count
 from tortoise.models import Model
 
-from api.clock import agency_today
+from api.permissions import scoping
+from api.permissions.memberships import active_memberships
 from db.models.accounts import User
 from db.models.activities import (
     Activity,
@@ -39,15 +40,22 @@ from db.models.crm import (
     TeamMember,
     Territory,
 )
+from db.models.promotions import (
+    Appointment,
+    Booking,
+    Location,
+    Project,
+    ProjectContact,
+    Promoter,
+    Report,
+    ReportAnswer,
+    ReportField,
+    TimeEntry,
+)
 from db.models.tasks import Task, TaskStatus
 
 M = TypeVar("M", bound=Model)
 LoadFn = Callable[[Sequence[int]], Awaitable[list[Any]]]
-
-
-def active_memberships() -> Q:
-    """Memberships in force today: a substitute's lapses after its `valid_until`."""
-    return Q(valid_until__isnull=True) | Q(valid_until__gte=agency_today())
 
 
 def by_id(model: type[M]) -> DataLoader[int, M | None]:
@@ -59,18 +67,23 @@ def by_id(model: type[M]) -> DataLoader[int, M | None]:
 
 
 def through(
-    link: type[Model], key: str, target: str, *, where: Callable[[], Q] = Q
+    link: type[Model],
+    key: str,
+    target: str,
+    *,
+    where: Callable[[], Q] = Q,
+    order: tuple[str, ...] = ("name",),
 ) -> DataLoader[int, list[Any]]:
     """Objects reached through a link table, e.g. a user's groups via memberships.
 
-    `key` and `target` name the link's foreign keys; results come ordered by name.
+    `key` and `target` name the link's foreign keys; results come ordered by `order`.
     """
 
     async def load(keys: Sequence[int]) -> list[list[Any]]:
         links = (
             await link.filter(where(), **{f"{key}_id__in": keys})
             .select_related(target)
-            .order_by(f"{target}__name", f"{target}_id")
+            .order_by(*(f"{target}__{column}" for column in order), f"{target}_id")
         )
         grouped: dict[int, list[Any]] = defaultdict(list)
         for row in links:
@@ -220,7 +233,10 @@ class Loaders:
     @cached_property
     def member_count_of_campaign(self) -> DataLoader[int, int]:
         """Members the viewer may see: an address outside their groups never counts."""
-        visible = self.visible_address_ids
+        visible_addresses = self._scoped(scoping.visible_addresses)
+
+        def visible() -> Subquery:
+            return Subquery(Address.filter(visible_addresses()).values("id"))
 
         async def load(campaign_ids: Sequence[int]) -> list[int]:
             rows = (
@@ -231,5 +247,92 @@ class Loaders:
             )
             counts = {row["campaign_id"]: row["members"] for row in rows}
             return [counts.get(pk, 0) for pk in campaign_ids]
+
+        return DataLoader(load_fn=load)
+
+    @cached_property
+    def promoter(self) -> DataLoader[int, Promoter | None]:
+        return by_id(Promoter)
+
+    @cached_property
+    def project(self) -> DataLoader[int, Project | None]:
+        return by_id(Project)
+
+    @cached_property
+    def location(self) -> DataLoader[int, Location | None]:
+        return by_id(Location)
+
+    @cached_property
+    def appointment(self) -> DataLoader[int, Appointment | None]:
+        return by_id(Appointment)
+
+    @cached_property
+    def booking(self) -> DataLoader[int, Booking | None]:
+        return by_id(Booking)
+
+    @cached_property
+    def report_field(self) -> DataLoader[int, ReportField | None]:
+        return by_id(ReportField)
+
+    @cached_property
+    def report_fields_of_project(self) -> DataLoader[int, list[ReportField]]:
+        return children(ReportField, "project_id", ("id",))
+
+    @cached_property
+    def contacts_of_project(self) -> DataLoader[int, list[ContactPerson]]:
+        return through(
+            ProjectContact, "project", "contact_person", order=("last_name", "first_name")
+        )
+
+    @cached_property
+    def locations_of_project(self) -> DataLoader[int, list[Location]]:
+        return children(
+            Location, "project_id", ("id",), where=self._scoped(scoping.visible_locations)
+        )
+
+    @cached_property
+    def appointments_of_location(self) -> DataLoader[int, list[Appointment]]:
+        return children(
+            Appointment,
+            "location_id",
+            ("starts_at", "id"),
+            where=self._scoped(scoping.visible_appointments),
+        )
+
+    @cached_property
+    def bookings_of_appointment(self) -> DataLoader[int, list[Booking]]:
+        return children(
+            Booking, "appointment_id", ("id",), where=self._scoped(scoping.visible_bookings)
+        )
+
+    @cached_property
+    def time_entries_of_booking(self) -> DataLoader[int, list[TimeEntry]]:
+        return children(TimeEntry, "booking_id", ("checked_in_at", "id"))
+
+    @cached_property
+    def report_of_booking(self) -> DataLoader[int, list[Report]]:
+        return children(Report, "booking_id", ("id",))
+
+    @cached_property
+    def answers_of_report(self) -> DataLoader[int, list[ReportAnswer]]:
+        return children(ReportAnswer, "report_id", ("id",))
+
+    @cached_property
+    def reports_of_project(self) -> DataLoader[int, list[Report]]:
+        """Submitted reports of each project that the viewer may read, newest first."""
+        visible = self._scoped(scoping.visible_reports)
+
+        async def load(project_ids: Sequence[int]) -> list[list[Report]]:
+            rows = (
+                await Report.filter(
+                    visible(), booking__appointment__location__project_id__in=project_ids
+                )
+                .select_related("booking__appointment__location")
+                .order_by("-submitted_at", "-id")
+            )
+            grouped: dict[int, list[Report]] = defaultdict(list)
+            for row in rows:
+                grouped[row.booking.appointment.location.project_id].append(row)
+            return [grouped[k] for k in project_ids]
 
         return DataLoader(load_fn=load)

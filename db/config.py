@@ -11,6 +11,7 @@ MODEL_MODULES = [
     "db.models.notifications",
     "db.models.activities",
     "db.models.tasks",
+    "db.models.promotions",
 ]
 
 

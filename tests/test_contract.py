@@ -15,12 +15,6 @@ from tests.graphql_client import CLIENT_DOCUMENTS, operations
 
 NOT_YET_SERVED = frozenset(
     {
-        # Promotions (issue 6)
-        "CreatePromoter", "CreateProject", "AddReportField", "AddLocation",
-        "AssignProjectContact", "ScheduleAppointment", "Appointments", "ApproveAppointment",
-        "RejectAppointment", "CancelAppointment", "BookPromoter", "CancelBooking",
-        "ProjectOverview", "MyProjects", "ProjectAppointments", "RequestAppointment",
-        "ProjectReports", "MyAssignments", "CheckIn", "CheckOut", "SubmitReport",
         # Contact planning (issue 7)
         "CreateContactPlan", "AddContactPlanMember", "AddContactPlanException",
         "AddInactivePeriod", "GenerateScheduledContacts", "ScheduledContacts",

@@ -63,3 +63,19 @@ def allow(
     """
     rule = Allow(frozenset(roles) if roles else None, frozenset(scopes), api_tokens)
     return [PermissionExtension(permissions=[rule], fail_silently=silently, use_directives=False)]
+
+
+# Field rules that answer null or [] call `allow(silently=True)` anew for every field:
+# the extension remembers its field's type to know which of the two to answer.
+
+
+def promoter_contact() -> list[PermissionExtension]:
+    """A promoter's contact details: the agency and the promoter themself see them; a
+    customer never does (null on every path that reaches a promoter)."""
+    return allow(Role.ADMIN, Role.STAFF, Role.PROMOTER, silently=True)
+
+
+def agency_only() -> list[PermissionExtension]:
+    """CRM data on an object a customer or promoter may reach (a store, an appointment):
+    agency only, null or empty for everyone else."""
+    return allow(Role.ADMIN, Role.STAFF, silently=True)

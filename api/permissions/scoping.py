@@ -7,19 +7,25 @@ functions here, so a row the viewer may not see is simply not found.
 from __future__ import annotations
 
 from tortoise.expressions import Q, Subquery
+from tortoise.models import Model
 
-from api.loaders import active_memberships
+from api.permissions.memberships import active_memberships
 from api.permissions.viewer import Viewer
 from db.models.activities import ActivityParticipant
 from db.models.crm import AccountGroupMember, Address, TeamMember
+from db.models.promotions import Appointment, Booking, Location, Project, ProjectContact
 
 NOTHING = Q(pk__in=[])
 
 
 def visible_users(viewer: Viewer) -> Q:
-    """The agency sees every login; promoters and customers see only themselves."""
+    """The agency sees every login; promoters and customers see themselves, and customers
+    also the agency users responsible for their projects."""
     if viewer.is_agency:
         return Q()
+    if viewer.is_customer:
+        responsible = _ids(Project, visible_projects(viewer), "responsible_id")
+        return Q(pk=viewer.user_id) | Q(pk__in=responsible)
     return Q(pk=viewer.user_id)
 
 
@@ -40,15 +46,20 @@ def visible_account_groups(viewer: Viewer) -> Q:
 
 def visible_addresses(viewer: Viewer) -> Q:
     """Admins see every address; staff those whose primary or secondary group is theirs.
-
     An address with no group is invisible to every non-admin.
+
+    Customers and promoters see no CRM data, only the stores of locations they see and
+    (customers) their projects' customer; the CRM fields of those stay agency-only.
     """
     if viewer.is_admin:
         return Q()
     if viewer.is_agency:
         groups = own_group_ids(viewer)
         return Q(account_group_id__in=groups) | Q(secondary_account_group_id__in=groups)
-    return NOTHING
+    stores = Q(id__in=_ids(Location, visible_locations(viewer), "store_id"))
+    if viewer.is_customer:
+        return stores | Q(id__in=_ids(Project, visible_projects(viewer), "customer_id"))
+    return stores
 
 
 def visible_address_ids(viewer: Viewer) -> Subquery:
@@ -56,10 +67,12 @@ def visible_address_ids(viewer: Viewer) -> Subquery:
 
 
 def visible_contact_persons(viewer: Viewer) -> Q:
-    """A contact person is seen with its address."""
+    """The agency sees a contact person with its address; a customer only themself."""
     if viewer.is_admin:
         return Q()
-    return Q(address_id__in=visible_address_ids(viewer))
+    if viewer.is_agency:
+        return Q(address_id__in=visible_address_ids(viewer))
+    return Q(id=viewer.contact_person_id or 0)
 
 
 def visible_territories(viewer: Viewer) -> Q:
@@ -105,3 +118,81 @@ def visible_tasks(viewer: Viewer) -> Q:
         return NOTHING
     teams = Subquery(TeamMember.filter(user_id=viewer.user_id).values("team_id"))
     return Q(assignee_id=viewer.user_id) | Q(team_id__in=teams) | Q(created_by_id=viewer.user_id)
+
+
+# ---------------------------------------------------------------- promotions
+
+
+def _ids(model: type[Model], condition: Q, column: str = "id") -> Subquery:
+    return Subquery(model.filter(condition).values(column))
+
+
+def visible_projects(viewer: Viewer) -> Q:
+    """Staff: projects of customers they see. Customers: projects they are assigned to.
+    Promoters: projects they are booked in. A token limited to projects: only those."""
+    if viewer.is_admin:
+        condition = Q()
+    elif viewer.is_agency:
+        condition = Q(customer_id__in=visible_address_ids(viewer))
+    elif viewer.is_customer:
+        assigned = Q(contact_person_id=viewer.contact_person_id or 0)
+        condition = Q(id__in=_ids(ProjectContact, assigned, "project_id"))
+    else:
+        condition = Q(id__in=_ids(Location, _booked_locations(viewer), "project_id"))
+    if viewer.project_ids is not None:
+        condition &= Q(id__in=list(viewer.project_ids))
+    return condition
+
+
+def _booked_locations(viewer: Viewer) -> Q:
+    own = _ids(Booking, Q(promoter_id=viewer.promoter_id or 0), "appointment_id")
+    return Q(id__in=_ids(Appointment, Q(id__in=own), "location_id"))
+
+
+def _in_territories(paths: tuple[str, ...], prefix: str = "") -> Q:
+    """Stores inside the territories (subtrees included); `prefix` leads to the store."""
+    condition = NOTHING
+    for path in paths:
+        condition |= Q(**{f"{prefix}territory__path__startswith": path})
+    return condition
+
+
+def visible_locations(viewer: Viewer) -> Q:
+    """Locations of visible projects; a territory-limited contact sees only stores in them;
+    a promoter only the stores they are booked at."""
+    condition = Q(project_id__in=_ids(Project, visible_projects(viewer)))
+    if viewer.is_promoter:
+        condition &= _booked_locations(viewer)
+    if viewer.is_customer and viewer.territory_paths is not None:
+        condition &= _in_territories(viewer.territory_paths, "store__")
+    return condition
+
+
+def visible_appointments(viewer: Viewer) -> Q:
+    """Appointments at visible locations; a promoter sees only those they are booked on."""
+    condition = Q(location_id__in=_ids(Location, visible_locations(viewer)))
+    if viewer.is_promoter:
+        own = _ids(Booking, Q(promoter_id=viewer.promoter_id or 0), "appointment_id")
+        condition &= Q(id__in=own)
+    return condition
+
+
+def visible_bookings(viewer: Viewer) -> Q:
+    """Bookings on visible appointments; a promoter sees only their own."""
+    if viewer.is_promoter:
+        return Q(promoter_id=viewer.promoter_id or 0)
+    return Q(appointment_id__in=_ids(Appointment, visible_appointments(viewer)))
+
+
+def visible_promoters(viewer: Viewer) -> Q:
+    """The agency sees every promoter; a promoter themself; a customer those booked on
+    appointments they see (by name: contact fields are hidden from customers)."""
+    if viewer.is_agency:
+        return Q()
+    if viewer.is_promoter:
+        return Q(id=viewer.promoter_id or 0)
+    return Q(id__in=_ids(Booking, visible_bookings(viewer), "promoter_id"))
+
+
+def visible_reports(viewer: Viewer) -> Q:
+    return Q(booking_id__in=_ids(Booking, visible_bookings(viewer)))

@@ -8,11 +8,12 @@ from datetime import datetime
 from api.clock import now
 from api.credentials import API_TOKEN_KIND, mint_secret
 from api.permissions.scopes import ROLE_SCOPES
-from api.permissions.scoping import own_api_tokens
+from api.permissions.scoping import own_api_tokens, visible_projects
 from api.permissions.viewer import Viewer
 from api.resolvers import inputs
 from api.resolvers.failures import ErrorCode, FailureCollector, UserFailure
 from db.models.accounts import ApiToken, TokenScope
+from db.models.promotions import ApiTokenProject, Project
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +44,9 @@ async def create_api_token(viewer: Viewer, request: TokenRequest) -> IssuedToken
         )
     if request.expires_at is not None and request.expires_at <= now():
         problems.add("expiresAt", ErrorCode.INVALID, "expiresAt must lie in the future.")
-    if request.project_ids:
-        # Projects arrive with the promotions domain; until then no project ID exists.
-        problems.add("projectIds", ErrorCode.NOT_FOUND, "No Project with this ID.")
+    project_ids = await problems.check_async(
+        lambda v, f: _visible_projects(viewer, v, f), request.project_ids or [], "projectIds"
+    )
     problems.raise_if_any()
     minted = mint_secret(API_TOKEN_KIND)
     token = await ApiToken.create(
@@ -56,7 +57,18 @@ async def create_api_token(viewer: Viewer, request: TokenRequest) -> IssuedToken
         secret_hash=minted.secret_hash,
         expires_at=request.expires_at,
     )
+    await ApiTokenProject.bulk_create(
+        [ApiTokenProject(api_token_id=token.id, project_id=pk) for pk in project_ids]
+    )
     return IssuedToken(minted.secret, token)
+
+
+async def _visible_projects(viewer: Viewer, global_ids: list[str], field: str) -> list[int]:
+    """A token may be limited only to projects its owner sees."""
+    pks = inputs.node_pks(global_ids, "Project", field)
+    if await Project.filter(visible_projects(viewer), id__in=pks).count() != len(pks):
+        raise UserFailure.of(field, ErrorCode.NOT_FOUND, "No Project with this ID.")
+    return pks
 
 
 async def revoke_api_token(viewer: Viewer, global_id: str) -> ApiToken:

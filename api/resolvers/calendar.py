@@ -9,8 +9,10 @@ from icalendar import Calendar, Event, Todo, vDuration
 
 from api.clock import now
 from api.permissions.viewer import Viewer
+from api.resolvers.bookings import booking_event
 from api.settings import Settings
 from db.models.accounts import User
+from db.models.promotions import Booking
 from db.models.tasks import CalendarFeed, Task, TaskStatus
 
 REFRESH = timedelta(minutes=15)
@@ -89,4 +91,21 @@ async def feed_ics(user: User, settings: Settings) -> bytes:
     calendar.add("refresh-interval", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
     for task in await Task.filter(assignee_id=user.id).order_by("due_at", "id"):
         calendar.add_component(_task_component(task, settings))
+    for booking in await _bookings_of(user):
+        location = booking.appointment.location
+        calendar.add_component(
+            booking_event(
+                settings, booking, location.project, location.store, booking.appointment.note
+            )
+        )
     return calendar.to_ical()
+
+
+async def _bookings_of(user: User) -> list[Booking]:
+    """A promoter's bookings, cancelled ones included: the feed must tell calendars to
+    drop them (STATUS:CANCELLED) rather than leave a stale entry."""
+    return (
+        await Booking.filter(promoter__user_id=user.id)
+        .select_related("appointment__location__project", "appointment__location__store")
+        .order_by("starts_at", "id")
+    )

@@ -57,7 +57,7 @@ async def open_session(settings: Settings, user: User) -> LoggedIn:
         secret_hash=minted.secret_hash,
         expires_at=now() + timedelta(hours=settings.session_ttl_hours),
     )
-    return LoggedIn(minted.secret, user, session_viewer(user, session.id))
+    return LoggedIn(minted.secret, user, await session_viewer(user, session.id))
 
 
 async def _record_failure(settings: Settings, key: str, moment: datetime) -> None:

@@ -25,6 +25,15 @@ from api.schema.addresses import (
 from api.schema.crm import AccountGroupNode, CrmMutation, CrmQuery, TeamNode, TerritoryNode
 from api.schema.nodes import node_registry, resolve_node
 from api.schema.notifications import NotificationNode, NotificationsQuery
+from api.schema.promotion_workflow import PromotionsMutation, PromotionsQuery
+from api.schema.promotions import (
+    AppointmentNode,
+    BookingNode,
+    LocationNode,
+    ProjectNode,
+    PromoterNode,
+    ReportNode,
+)
 from api.schema.tasks import TaskNode, TasksMutation
 
 NODES = node_registry(
@@ -39,6 +48,12 @@ NODES = node_registry(
     CampaignNode,
     SubtagNode,
     TaskNode,
+    ProjectNode,
+    LocationNode,
+    AppointmentNode,
+    BookingNode,
+    PromoterNode,
+    ReportNode,
     NotificationNode,
 )
 
@@ -55,9 +70,24 @@ class NodeQuery:
 
 Query = merge_types(
     "Query",
-    (NodeQuery, AccountsQuery, CrmQuery, AddressesQuery, ActivitiesQuery, NotificationsQuery),
+    (
+        NodeQuery,
+        AccountsQuery,
+        CrmQuery,
+        AddressesQuery,
+        ActivitiesQuery,
+        PromotionsQuery,
+        NotificationsQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
-    (AccountsMutation, CrmMutation, AddressesMutation, ActivitiesMutation, TasksMutation),
+    (
+        AccountsMutation,
+        CrmMutation,
+        AddressesMutation,
+        ActivitiesMutation,
+        TasksMutation,
+        PromotionsMutation,
+    ),
 )

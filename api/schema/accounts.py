@@ -23,6 +23,7 @@ from db.models.tasks import TaskStatus as TaskStatusModel
 if TYPE_CHECKING:
     from api.schema.activities import ReminderNode
     from api.schema.crm import AccountGroupNode, TeamNode
+    from api.schema.promotions import PromoterNode
 
 Role = strawberry.enum(models.Role, name="Role")
 TokenScope = strawberry.enum(models.TokenScope, name="TokenScope")
@@ -30,6 +31,7 @@ TokenScope = strawberry.enum(models.TokenScope, name="TokenScope")
 AccountGroupRef = Annotated["AccountGroupNode", strawberry.lazy("api.schema.crm")]
 TeamRef = Annotated["TeamNode", strawberry.lazy("api.schema.crm")]
 ReminderRef = Annotated["ReminderNode", strawberry.lazy("api.schema.activities")]
+PromoterRef = Annotated["PromoterNode", strawberry.lazy("api.schema.promotions")]
 
 
 async def _groups_of(info: Info, user_id: int) -> list[AccountGroupRef]:
@@ -156,6 +158,14 @@ class Viewer:
         after: str | None = None,
     ) -> Connection[TaskNode]:
         return await viewer_tasks(info, TaskStatusModel(status) if status else None, first, after)
+
+    @strawberry.field(description="The promoter profile of a PROMOTER login.")
+    async def promoter(self, info: Info) -> PromoterRef | None:
+        from api.schema.promotions import PromoterNode
+
+        promoter_id = current_viewer(info).promoter_id
+        promoter = await info.context.loaders.promoter.load(promoter_id) if promoter_id else None
+        return PromoterNode.of(promoter) if promoter else None
 
     @strawberry.field(
         extensions=allow(api_tokens=False),

@@ -9,7 +9,7 @@ import strawberry
 from strawberry import UNSET, relay
 from strawberry.types import Info
 
-from api.permissions.fields import current_viewer
+from api.permissions.fields import agency_only, current_viewer
 from api.resolvers import addresses, contacts
 from api.resolvers.pagination import page_of_list
 from api.schema.activities import ActivityNode, CampaignMembership
@@ -87,7 +87,7 @@ class AddressNode(VisibleNode):
     country: str
     phone: str | None
     email: str | None
-    customer_number: str | None
+    number: strawberry.Private[str | None]
     account_group_id: strawberry.Private[int | None]
     secondary_account_group_id: strawberry.Private[int | None]
     territory_id: strawberry.Private[int | None]
@@ -104,7 +104,7 @@ class AddressNode(VisibleNode):
             country=address.country,
             phone=address.phone,
             email=address.email,
-            customer_number=address.customer_number,
+            number=address.customer_number,
             account_group_id=address.account_group_id,
             secondary_account_group_id=address.secondary_account_group_id,
             territory_id=address.territory_id,
@@ -119,11 +119,20 @@ class AddressNode(VisibleNode):
         group = await info.context.loaders.account_group.load(pk) if pk else None
         return AccountGroupNode.of(group) if group else None
 
-    @strawberry.field(description="The primary account group: its members see this address.")
+    @strawberry.field(extensions=agency_only())
+    def customer_number(self) -> str | None:
+        return self.number
+
+    @strawberry.field(
+        extensions=agency_only(),
+        description="The primary account group: its members see this address.",
+    )
     async def account_group(self, info: Info) -> AccountGroupNode | None:
         return await self._group(info, self.account_group_id)
 
-    @strawberry.field(description="A second group whose members see this address too.")
+    @strawberry.field(
+        extensions=agency_only(), description="A second group whose members see this address too."
+    )
     async def secondary_account_group(self, info: Info) -> AccountGroupNode | None:
         return await self._group(info, self.secondary_account_group_id)
 
@@ -131,26 +140,29 @@ class AddressNode(VisibleNode):
     async def territory(self, info: Info) -> TerritoryNode | None:
         return await territory_of(info, self.territory_id)
 
-    @strawberry.field
+    @strawberry.field(extensions=agency_only())
     async def contact_persons(self, info: Info) -> list[ContactPersonNode]:
         rows = await info.context.loaders.contacts_of_address.load(self.id)
         return [ContactPersonNode.of(row) for row in rows]
 
-    @strawberry.field
+    @strawberry.field(extensions=agency_only())
     async def inactive_periods(self, info: Info) -> list[InactivePeriod]:
         rows = await info.context.loaders.inactive_periods_of_address.load(self.id)
         return [InactivePeriod(from_=r.starts_on, until=r.ends_on, reason=r.reason) for r in rows]
 
-    @strawberry.field
+    @strawberry.field(extensions=agency_only())
     async def campaign_memberships(self, info: Info) -> list[CampaignMembership]:
         rows = await info.context.loaders.campaign_memberships_of_address.load(self.id)
         return [CampaignMembership.of(row) for row in rows]
 
-    @strawberry.field(description="The contact history, newest first, including activities "
-                      "this address took part in.")  # fmt: skip
+    @strawberry.field(
+        extensions=agency_only(),
+        description="The contact history, newest first, including activities this address "
+        "took part in (agency only).",
+    )
     async def activities(
         self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection[ActivityNode]:
+    ) -> Connection[ActivityNode] | None:
         rows = await info.context.loaders.activities_of_address.load(self.id)
         page = page_of_list(rows, page_request(first, after, None, None), default_size=20)
         return Connection.of(page, ActivityNode.of)

@@ -1,0 +1,358 @@
+"""Promotion projects, locations, appointments, promoters, bookings and reports."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated, Self
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from api.permissions.fields import agency_only, allow, current_viewer, promoter_contact
+from api.resolvers import fieldwork, projects
+from api.resolvers.pagination import page_of_list
+from api.schema.activities import address_of
+from api.schema.nodes import Connection, VisibleNode, page_request
+from db.models import promotions as models
+from db.models.accounts import Role, TokenScope
+
+if TYPE_CHECKING:
+    from api.schema.accounts import UserNode
+    from api.schema.addresses import AddressNode, ContactPersonNode
+
+UserRef = Annotated["UserNode", strawberry.lazy("api.schema.accounts")]
+AddressRef = Annotated["AddressNode", strawberry.lazy("api.schema.addresses")]
+ContactRef = Annotated["ContactPersonNode", strawberry.lazy("api.schema.addresses")]
+
+ReportFieldType = strawberry.enum(models.ReportFieldType, name="ReportFieldType")
+AppointmentStatus = strawberry.enum(models.AppointmentStatus, name="AppointmentStatus")
+BookingStatus = strawberry.enum(models.BookingStatus, name="BookingStatus")
+
+READ_SCOPES = frozenset({TokenScope.PROMOTIONS_READ, TokenScope.PROJECTS_READ})
+REPORTS = allow(
+    Role.ADMIN, Role.STAFF, Role.CUSTOMER, Role.PROMOTER,
+    scopes=(TokenScope.PROMOTIONS_READ, TokenScope.REPORTS_READ),
+)  # fmt: skip
+
+
+async def _user(info: Info, pk: int | None) -> UserRef | None:
+    from api.schema.accounts import UserNode
+
+    user = await info.context.loaders.user.load(pk) if pk else None
+    return UserNode.of(user) if user else None
+
+
+async def _contact(info: Info, pk: int | None) -> ContactRef | None:
+    from api.schema.addresses import ContactPersonNode
+
+    contact = await info.context.loaders.contact_person.load(pk) if pk else None
+    return ContactPersonNode.of(contact) if contact else None
+
+
+@strawberry.type(name="ReportField", description="A question promoters answer in reports.")
+class ReportFieldNode(relay.Node):
+    id: relay.NodeID[int]
+    label: str
+    type: ReportFieldType
+    required: bool
+
+    @classmethod
+    def of(cls, field: models.ReportField) -> Self:
+        kind = models.ReportFieldType(field.type)
+        return cls(id=field.id, label=field.label, type=kind, required=field.required)
+
+
+@strawberry.type(name="Promoter", description="A freelance promoter.")
+class PromoterNode(VisibleNode):
+    read_scopes = READ_SCOPES
+    id: relay.NodeID[int]
+    name: str = strawberry.field(description="Customers may see the name.")
+    row: strawberry.Private[models.Promoter]
+
+    @classmethod
+    def of(cls, promoter: models.Promoter) -> Self:
+        return cls(id=promoter.id, name=promoter.name, row=promoter)
+
+    @classmethod
+    async def load_visible(cls, info: Info, pk: int) -> Self | None:
+        row = await projects.visible_row(models.Promoter, current_viewer(info), pk)
+        return cls.of(row) if row else None
+
+    @strawberry.field(extensions=promoter_contact(), description="Never shown to customers.")
+    def phone(self) -> str | None:
+        return self.row.phone
+
+    @strawberry.field(extensions=promoter_contact(), description="Never shown to customers.")
+    def email(self) -> str | None:
+        return self.row.email
+
+    @strawberry.field(extensions=promoter_contact(), description="Never shown to customers.")
+    def street(self) -> str | None:
+        return self.row.street
+
+    @strawberry.field(extensions=promoter_contact(), description="Never shown to customers.")
+    def postal_code(self) -> str | None:
+        return self.row.postal_code
+
+    @strawberry.field(extensions=promoter_contact(), description="Never shown to customers.")
+    def city(self) -> str | None:
+        return self.row.city
+
+    @strawberry.field(extensions=promoter_contact(), description="Never shown to customers.")
+    def birth_date(self) -> date | None:
+        return self.row.birth_date
+
+    @strawberry.field(extensions=promoter_contact(), description="Never shown to customers.")
+    def notes(self) -> str | None:
+        return self.row.notes
+
+    @strawberry.field(description="Bookings overlapping [from, to), by start.")
+    async def bookings(
+        self,
+        info: Info,
+        from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
+        to: datetime | None = None,
+    ) -> list[BookingNode]:
+        rows = await fieldwork.bookings_of_promoter(current_viewer(info), self.id, from_, to)
+        return [BookingNode.of(row) for row in rows]
+
+
+@strawberry.type(name="TimeEntry", description="A check-in and check-out of a booking.")
+class TimeEntryNode(relay.Node):
+    id: relay.NodeID[int]
+    checked_in_at: datetime
+    checked_out_at: datetime | None
+
+    @classmethod
+    def of(cls, entry: models.TimeEntry) -> Self:
+        return cls(
+            id=entry.id, checked_in_at=entry.checked_in_at, checked_out_at=entry.checked_out_at
+        )
+
+
+@strawberry.type(description="One answer of a report.")
+class ReportAnswer:
+    value: str
+    field_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def field(self, info: Info) -> ReportFieldNode:
+        return ReportFieldNode.of(await info.context.loaders.report_field.load(self.field_id))
+
+
+@strawberry.type(name="Report", description="A booking's answers to the project's fields.")
+class ReportNode(VisibleNode):
+    read_scopes = frozenset({TokenScope.PROMOTIONS_READ, TokenScope.REPORTS_READ})
+    id: relay.NodeID[int]
+    submitted_at: datetime
+    booking_id: strawberry.Private[int]
+
+    @classmethod
+    def of(cls, report: models.Report) -> Self:
+        return cls(id=report.id, submitted_at=report.submitted_at, booking_id=report.booking_id)
+
+    @classmethod
+    async def load_visible(cls, info: Info, pk: int) -> Self | None:
+        row = await projects.visible_row(models.Report, current_viewer(info), pk)
+        return cls.of(row) if row else None
+
+    @strawberry.field
+    async def booking(self, info: Info) -> BookingNode:
+        return BookingNode.of(await info.context.loaders.booking.load(self.booking_id))
+
+    @strawberry.field
+    async def answers(self, info: Info) -> list[ReportAnswer]:
+        rows = await info.context.loaders.answers_of_report.load(self.id)
+        return [ReportAnswer(value=row.value, field_id=row.field_id) for row in rows]
+
+
+@strawberry.type(name="Booking", description="A promoter staffed on an appointment.")
+class BookingNode(VisibleNode):
+    read_scopes = READ_SCOPES
+    id: relay.NodeID[int]
+    status: BookingStatus
+    promoter_id: strawberry.Private[int]
+    appointment_id: strawberry.Private[int]
+
+    @classmethod
+    def of(cls, booking: models.Booking) -> Self:
+        return cls(
+            id=booking.id,
+            status=models.BookingStatus(booking.status),
+            promoter_id=booking.promoter_id,
+            appointment_id=booking.appointment_id,
+        )
+
+    @classmethod
+    async def load_visible(cls, info: Info, pk: int) -> Self | None:
+        row = await projects.visible_row(models.Booking, current_viewer(info), pk)
+        return cls.of(row) if row else None
+
+    @strawberry.field
+    async def promoter(self, info: Info) -> PromoterNode:
+        return PromoterNode.of(await info.context.loaders.promoter.load(self.promoter_id))
+
+    @strawberry.field
+    async def appointment(self, info: Info) -> AppointmentNode:
+        return AppointmentNode.of(await info.context.loaders.appointment.load(self.appointment_id))
+
+    @strawberry.field(extensions=allow(Role.ADMIN, Role.STAFF, Role.PROMOTER, silently=True))
+    async def time_entries(self, info: Info) -> list[TimeEntryNode]:
+        rows = await info.context.loaders.time_entries_of_booking.load(self.id)
+        return [TimeEntryNode.of(row) for row in rows]
+
+    @strawberry.field
+    async def report(self, info: Info) -> ReportNode | None:
+        rows = await info.context.loaders.report_of_booking.load(self.id)
+        return ReportNode.of(rows[0]) if rows else None
+
+
+@strawberry.type(name="Appointment", description="A time slot at a location needing promoters.")
+class AppointmentNode(VisibleNode):
+    read_scopes = READ_SCOPES
+    id: relay.NodeID[int]
+    starts_at: datetime
+    ends_at: datetime
+    status: AppointmentStatus
+    promoters_needed: int
+    note: str
+    rejection_reason: str | None
+    decided_at: datetime | None
+    location_id: strawberry.Private[int]
+    requested_by_id: strawberry.Private[int | None]
+    decided_by_id: strawberry.Private[int | None]
+
+    @classmethod
+    def of(cls, appointment: models.Appointment) -> Self:
+        return cls(
+            id=appointment.id,
+            starts_at=appointment.starts_at,
+            ends_at=appointment.ends_at,
+            status=models.AppointmentStatus(appointment.status),
+            promoters_needed=appointment.promoters_needed,
+            note=appointment.note,
+            rejection_reason=appointment.rejection_reason,
+            decided_at=appointment.decided_at,
+            location_id=appointment.location_id,
+            requested_by_id=appointment.requested_by_id,
+            decided_by_id=appointment.decided_by_id,
+        )
+
+    @classmethod
+    async def load_visible(cls, info: Info, pk: int) -> Self | None:
+        row = await projects.visible_row(models.Appointment, current_viewer(info), pk)
+        return cls.of(row) if row else None
+
+    @strawberry.field(extensions=agency_only(), description="The contact who asked for it.")
+    async def requested_by(self, info: Info) -> ContactRef | None:
+        return await _contact(info, self.requested_by_id)
+
+    @strawberry.field(extensions=agency_only(), description="Who approved or rejected it.")
+    async def decided_by(self, info: Info) -> UserRef | None:
+        return await _user(info, self.decided_by_id)
+
+    @strawberry.field
+    async def location(self, info: Info) -> LocationNode:
+        return LocationNode.of(await info.context.loaders.location.load(self.location_id))
+
+    @strawberry.field(description="Bookings, cancelled ones included (see status).")
+    async def bookings(self, info: Info) -> list[BookingNode]:
+        rows = await info.context.loaders.bookings_of_appointment.load(self.id)
+        return [BookingNode.of(row) for row in rows]
+
+
+@strawberry.type(name="Location", description="A store taking part in a project.")
+class LocationNode(VisibleNode):
+    read_scopes = READ_SCOPES
+    id: relay.NodeID[int]
+    project_id: strawberry.Private[int]
+    store_id: strawberry.Private[int]
+
+    @classmethod
+    def of(cls, location: models.Location) -> Self:
+        return cls(id=location.id, project_id=location.project_id, store_id=location.store_id)
+
+    @classmethod
+    async def load_visible(cls, info: Info, pk: int) -> Self | None:
+        row = await projects.visible_row(models.Location, current_viewer(info), pk)
+        return cls.of(row) if row else None
+
+    @strawberry.field
+    async def store(self, info: Info) -> AddressRef:
+        return await address_of(info, self.store_id)
+
+    @strawberry.field
+    async def project(self, info: Info) -> ProjectNode:
+        return ProjectNode.of(await info.context.loaders.project.load(self.project_id))
+
+    @strawberry.field(description="Appointments here, by start.")
+    async def appointments(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[AppointmentNode]:
+        rows = await info.context.loaders.appointments_of_location.load(self.id)
+        page = page_of_list(rows, page_request(first, after, None, None), default_size=100)
+        return Connection.of(page, AppointmentNode.of)
+
+
+@strawberry.type(name="Project", description="A promotion run for a customer.")
+class ProjectNode(VisibleNode):
+    read_scopes = READ_SCOPES
+    id: relay.NodeID[int]
+    name: str
+    description: str
+    starts_on: date | None
+    ends_on: date | None
+    customer_id: strawberry.Private[int]
+    responsible_id: strawberry.Private[int | None]
+
+    @classmethod
+    def of(cls, project: models.Project) -> Self:
+        return cls(
+            id=project.id,
+            name=project.name,
+            description=project.description,
+            starts_on=project.starts_on,
+            ends_on=project.ends_on,
+            customer_id=project.customer_id,
+            responsible_id=project.responsible_id,
+        )
+
+    @classmethod
+    async def load_visible(cls, info: Info, pk: int) -> Self | None:
+        row = await projects.visible_row(models.Project, current_viewer(info), pk)
+        return cls.of(row) if row else None
+
+    @strawberry.field
+    async def customer(self, info: Info) -> AddressRef:
+        return await address_of(info, self.customer_id)
+
+    @strawberry.field(description="The agency user responsible.")
+    async def responsible(self, info: Info) -> UserRef | None:
+        return await _user(info, self.responsible_id)
+
+    @strawberry.field(extensions=agency_only(), description="Customer contacts assigned to it.")
+    async def contacts(self, info: Info) -> list[ContactRef]:
+        from api.schema.addresses import ContactPersonNode
+
+        rows = await info.context.loaders.contacts_of_project.load(self.id)
+        return [ContactPersonNode.of(row) for row in rows]
+
+    @strawberry.field
+    async def report_fields(self, info: Info) -> list[ReportFieldNode]:
+        rows = await info.context.loaders.report_fields_of_project.load(self.id)
+        return [ReportFieldNode.of(row) for row in rows]
+
+    @strawberry.field(description="Locations the viewer sees (a territory-limited contact "
+                      "sees only stores in their territories).")  # fmt: skip
+    async def locations(self, info: Info) -> list[LocationNode]:
+        rows = await info.context.loaders.locations_of_project.load(self.id)
+        return [LocationNode.of(row) for row in rows]
+
+    @strawberry.field(extensions=REPORTS, description="Submitted reports, newest first.")
+    async def reports(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[ReportNode]:
+        rows = await info.context.loaders.reports_of_project.load(self.id)
+        page = page_of_list(rows, page_request(first, after, None, None), default_size=100)
+        return Connection.of(page, ReportNode.of)
