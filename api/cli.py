@@ -6,13 +6,16 @@ import asyncio
 import os
 import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from tortoise import Tortoise
 
+from api.resolvers.failures import ErrorCode
 from api.settings import Settings, SettingsError, load_settings
 from db.config import tortoise_config
 from db.migrate import apply_migrations
@@ -169,6 +172,87 @@ def outbox_retry(mail_id: Annotated[int, typer.Argument(help="The failed mail's 
         typer.echo(f"promoplan: mail {mail_id} is not a failed mail.", err=True)
         raise typer.Exit(1)
     typer.echo(f"Mail {mail_id} queued again.")
+
+
+@cli.command("generate-contacts")
+def generate_contacts(
+    plan: Annotated[str, typer.Option(help="The contact plan: its number or global ID.")],
+    from_: Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"], help="First day.")],
+    until: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="Last day (inclusive).")],
+    purge_before: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Delete open entries before this day."),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option(help="Count only; write nothing.")] = False,
+) -> None:
+    """Create a plan's scheduled contacts for a period (for a nightly scheduler)."""
+    from tortoise.transactions import in_transaction
+
+    from api.resolvers.contact_generation import Counts, Generation, generate
+    from api.resolvers.failures import UserFailure
+    from db.models.planning import ContactPlan
+
+    settings = _settings()
+    run = Generation(
+        from_=from_.date(),
+        until=until.date(),
+        purge_before=purge_before.date() if purge_before else None,
+        dry_run=dry_run,
+    )
+    started = time.monotonic()
+
+    async def work() -> tuple[ContactPlan, Counts]:
+        row = await ContactPlan.get_or_none(pk=_plan_pk(plan))
+        if row is None:
+            raise UserFailure.of("plan", ErrorCode.NOT_FOUND, f"No contact plan {plan}.")
+        bar = _ProgressBar("Scheduling calls") if sys.stdout.isatty() else None
+        try:
+            async with in_transaction():
+                return row, await generate(row, run, bar)
+        finally:
+            if bar is not None:
+                bar.close()
+
+    try:
+        row, counts = _with_database(settings, work)
+    except UserFailure as failure:
+        for problem in failure.failures:
+            typer.echo(f"promoplan: {problem.field or 'input'}: {problem.message}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"plan {row.id} {row.name!r}: created {counts.created}, skipped {counts.skipped}, "
+        f"purged {counts.purged}{' (dry run)' if dry_run else ''} "
+        f"in {time.monotonic() - started:.1f} s"
+    )
+
+
+def _plan_pk(value: str) -> int:
+    from strawberry.relay import GlobalID, GlobalIDValueError
+
+    if value.isdigit():
+        return int(value)
+    try:
+        return int(GlobalID.from_id(value).node_id)
+    except (GlobalIDValueError, ValueError):
+        return 0
+
+
+class _ProgressBar:
+    """A terminal progress bar that learns its length from the first report."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = typer.progressbar(length=max(total, 1), label=self.label)
+            self.bar.__enter__()
+        self.bar.update(done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
 
 
 @cli.command("export-schema")

@@ -18,6 +18,8 @@ from tortoise.models import Model
 
 from api.permissions import scoping
 from api.permissions.memberships import active_memberships
+from api.permissions.scoping import NOTHING
+from api.permissions.viewer import Viewer
 from db.models.accounts import User
 from db.models.activities import (
     Activity,
@@ -40,6 +42,7 @@ from db.models.crm import (
     TeamMember,
     Territory,
 )
+from db.models.planning import ContactPlanException, ContactPlanMember, Order, OrderLine
 from db.models.promotions import (
     Appointment,
     Booking,
@@ -109,11 +112,18 @@ def children(
 
 
 class Loaders:
-    def __init__(self, visible_address_ids: Callable[[], Subquery] | None = None) -> None:
-        # Row scoping for the few loaders whose answer depends on who is looking (counts).
-        self.visible_address_ids = visible_address_ids or (
-            lambda: Subquery(Address.filter(pk__in=[]).values("id"))
-        )
+    """Loaders of one request. Most fetch by key; those listing what hangs off an object
+    whose parts not every viewer may see (a project's locations, an appointment's bookings,
+    a campaign's member count) apply the viewer's row scoping."""
+
+    def __init__(self, viewer: Viewer | None = None) -> None:
+        self.viewer = viewer
+
+    def _scoped(self, scope: Callable[[Viewer], Q]) -> Callable[[], Q]:
+        viewer = self.viewer
+        if viewer is None:
+            return lambda: NOTHING
+        return lambda: scope(viewer)
 
     @cached_property
     def user(self) -> DataLoader[int, User | None]:
@@ -336,3 +346,19 @@ class Loaders:
             return [grouped[k] for k in project_ids]
 
         return DataLoader(load_fn=load)
+
+    @cached_property
+    def exceptions_of_plan(self) -> DataLoader[int, list[ContactPlanException]]:
+        return children(ContactPlanException, "plan_id", ("starts_on", "id"))
+
+    @cached_property
+    def plan_member(self) -> DataLoader[int, ContactPlanMember | None]:
+        return by_id(ContactPlanMember)
+
+    @cached_property
+    def order(self) -> DataLoader[int, Order | None]:
+        return by_id(Order)
+
+    @cached_property
+    def lines_of_order(self) -> DataLoader[int, list[OrderLine]]:
+        return children(OrderLine, "order_id", ("id",))

@@ -12,6 +12,7 @@ MODEL_MODULES = [
     "db.models.activities",
     "db.models.tasks",
     "db.models.promotions",
+    "db.models.planning",
 ]
 
 

@@ -196,3 +196,8 @@ def visible_promoters(viewer: Viewer) -> Q:
 
 def visible_reports(viewer: Viewer) -> Q:
     return Q(booking_id__in=_ids(Booking, visible_bookings(viewer)))
+
+
+def visible_contact_plans(viewer: Viewer) -> Q:
+    """Contact plans are the agency's: staff see them all, each entry by its address."""
+    return Q() if viewer.is_agency else NOTHING

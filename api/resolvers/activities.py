@@ -248,7 +248,7 @@ async def link_document(
     )
     title = problems.check(inputs.required_text, title, "title")
     url = problems.check(lambda v, f: inputs.required_text(v, f, 2000), url, "url")
-    if url and kind == DocumentKind.URL and urlsplit(url).scheme not in {"http", "https"}:
+    if url.strip() and kind == DocumentKind.URL and urlsplit(url).scheme not in {"http", "https"}:
         problems.add("url", ErrorCode.INVALID, "A URL document needs an http(s) address.")
     problems.raise_if_any()
     await ActivityDocument.create(activity_id=activity.id, kind=kind, title=title, url=url)

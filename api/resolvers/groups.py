@@ -55,6 +55,13 @@ async def add_account_group_member(
     group = await visible_account_group(viewer, inputs.node_pk(group_id, "AccountGroup", "groupId"))
     if group is None:
         raise UserFailure.of("groupId", ErrorCode.NOT_FOUND, "No AccountGroup with this ID.")
+    if not viewer.is_admin and not await AccountGroupMember.exists(
+        group_id=group.id, user_id=viewer.user_id, valid_until__isnull=True
+    ):
+        # A substitute must not extend or widen their own stand-in access.
+        raise UserFailure.of(
+            "groupId", ErrorCode.FORBIDDEN, "Only permanent members may add to this group."
+        )
     [member] = await _agency_users([user_id], "userId")
     if valid_until is not None and valid_until < agency_today():
         raise UserFailure.of("validUntil", ErrorCode.INVALID, "validUntil must not be past.")

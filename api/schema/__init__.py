@@ -25,6 +25,12 @@ from api.schema.addresses import (
 from api.schema.crm import AccountGroupNode, CrmMutation, CrmQuery, TeamNode, TerritoryNode
 from api.schema.nodes import node_registry, resolve_node
 from api.schema.notifications import NotificationNode, NotificationsQuery
+from api.schema.planning import (
+    ContactPlanNode,
+    PlanningMutation,
+    PlanningQuery,
+    ScheduledContactNode,
+)
 from api.schema.promotion_workflow import PromotionsMutation, PromotionsQuery
 from api.schema.promotions import (
     AppointmentNode,
@@ -54,6 +60,8 @@ NODES = node_registry(
     BookingNode,
     PromoterNode,
     ReportNode,
+    ContactPlanNode,
+    ScheduledContactNode,
     NotificationNode,
 )
 
@@ -77,6 +85,7 @@ Query = merge_types(
         AddressesQuery,
         ActivitiesQuery,
         PromotionsQuery,
+        PlanningQuery,
         NotificationsQuery,
     ),
 )
@@ -89,5 +98,6 @@ Mutation = merge_types(
         ActivitiesMutation,
         TasksMutation,
         PromotionsMutation,
+        PlanningMutation,
     ),
 )
