@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Self
+from typing import Self
 
 import strawberry
 from strawberry import relay
@@ -14,16 +14,17 @@ from api.resolvers import activities, campaigns
 from api.schema.crm import CRM_READ, CRM_WRITE
 from api.schema.errors import Payload, mutate
 from api.schema.nodes import Connection, VisibleNode, page_request
+from api.schema.refs import (
+    AddressRef,
+    ContactRef,
+    UserRef,
+    address_of,
+    contact_of,
+    optional_id,
+    user_of,
+)
 from db.models import activities as models
 from db.models.accounts import TokenScope
-
-if TYPE_CHECKING:
-    from api.schema.accounts import UserNode
-    from api.schema.addresses import AddressNode, ContactPersonNode
-
-UserRef = Annotated["UserNode", strawberry.lazy("api.schema.accounts")]
-AddressRef = Annotated["AddressNode", strawberry.lazy("api.schema.addresses")]
-ContactRef = Annotated["ContactPersonNode", strawberry.lazy("api.schema.addresses")]
 
 ActivityKind = strawberry.enum(models.ActivityKind, name="ActivityKind")
 ActivityDirection = strawberry.enum(models.ActivityDirection, name="ActivityDirection")
@@ -31,19 +32,6 @@ ActivityStatus = strawberry.enum(models.ActivityStatus, name="ActivityStatus")
 CampaignStatus = strawberry.enum(models.CampaignStatus, name="CampaignStatus")
 CampaignMemberStatus = strawberry.enum(models.CampaignMemberStatus, name="CampaignMemberStatus")
 DocumentKind = strawberry.enum(models.DocumentKind, name="DocumentKind")
-
-
-async def _user(info: Info, pk: int | None) -> UserRef | None:
-    from api.schema.accounts import UserNode
-
-    user = await info.context.loaders.user.load(pk) if pk else None
-    return UserNode.of(user) if user else None
-
-
-async def address_of(info: Info, pk: int) -> AddressRef:
-    from api.schema.addresses import AddressNode
-
-    return AddressNode.of(await info.context.loaders.address.load(pk))
 
 
 @strawberry.type(name="Subtag", description="The finest level of the tag hierarchy.")
@@ -148,7 +136,7 @@ class CampaignMembership:
 
     @strawberry.field(description="Who looks after this address in the campaign (informative).")
     async def handler(self, info: Info) -> UserRef | None:
-        return await _user(info, self.handler_id)
+        return await user_of(info, self.handler_id)
 
 
 @strawberry.type(name="Document", description="A document linked to an activity.")
@@ -225,16 +213,11 @@ class ActivityNode(VisibleNode):
 
     @strawberry.field
     async def contact_person(self, info: Info) -> ContactRef | None:
-        from api.schema.addresses import ContactPersonNode
-
-        if self.contact_person_id is None:
-            return None
-        contact = await info.context.loaders.contact_person.load(self.contact_person_id)
-        return ContactPersonNode.of(contact) if contact else None
+        return await contact_of(info, self.contact_person_id)
 
     @strawberry.field(description="The agency user responsible internally.")
     async def responsible(self, info: Info) -> UserRef | None:
-        return await _user(info, self.responsible_id)
+        return await user_of(info, self.responsible_id)
 
     @strawberry.field
     async def campaign(self, info: Info) -> CampaignNode | None:
@@ -346,10 +329,6 @@ class SubtagPayload(Payload):
     subtag: SubtagNode | None = None
 
 
-def _id(value: strawberry.ID | None) -> str | None:
-    return None if value is None else str(value)
-
-
 @strawberry.type
 class ActivitiesQuery:
     @strawberry.field(extensions=CRM_READ, description="Campaigns by name.")
@@ -384,14 +363,14 @@ class ActivitiesMutation:
             status=models.ActivityStatus(input.status),
             starts_at=input.starts_at,
             subject=input.subject,
-            contact_person_id=_id(input.contact_person_id),
+            contact_person_id=optional_id(input.contact_person_id),
             participant_address_ids=tuple(str(i) for i in input.participant_address_ids),
             duration_minutes=input.duration_minutes,
             reminder=input.reminder,
             description=input.description,
-            responsible_id=_id(input.responsible_id),
-            campaign_id=_id(input.campaign_id),
-            subtag_id=_id(input.subtag_id),
+            responsible_id=optional_id(input.responsible_id),
+            campaign_id=optional_id(input.campaign_id),
+            subtag_id=optional_id(input.subtag_id),
         )
 
         async def work() -> ActivityPayload:
@@ -410,7 +389,7 @@ class ActivitiesMutation:
             duration_minutes=input.duration_minutes,
             starts_at=input.starts_at,
             note=input.note,
-            campaign_id=_id(input.campaign_id),
+            campaign_id=optional_id(input.campaign_id),
         )
 
         async def work() -> ActivityPayload:
@@ -469,7 +448,7 @@ class ActivitiesMutation:
                 viewer,
                 str(input.campaign_id),
                 [str(i) for i in input.address_ids],
-                _id(input.handler_id),
+                optional_id(input.handler_id),
                 status,
             )
             return CampaignPayload(campaign=CampaignNode.of(campaign))

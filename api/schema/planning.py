@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, time
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Self
+from typing import Self
 
 import strawberry
 from strawberry import relay
@@ -12,19 +12,12 @@ from strawberry.types import Info
 
 from api.permissions.fields import current_viewer
 from api.resolvers import contact_generation, planning
-from api.schema.activities import address_of
 from api.schema.crm import CRM_READ, CRM_WRITE
 from api.schema.errors import Payload, mutate
 from api.schema.nodes import Connection, VisibleNode, page_request
+from api.schema.refs import AddressRef, UserRef, address_of, user_of
 from db.models import planning as models
 from db.models.accounts import TokenScope
-
-if TYPE_CHECKING:
-    from api.schema.accounts import UserNode
-    from api.schema.addresses import AddressNode
-
-UserRef = Annotated["UserNode", strawberry.lazy("api.schema.accounts")]
-AddressRef = Annotated["AddressNode", strawberry.lazy("api.schema.addresses")]
 
 ContactPlanPurpose = strawberry.enum(models.ContactPlanPurpose, name="ContactPlanPurpose")
 ContactOutcome = strawberry.enum(models.ContactOutcome, name="ContactOutcome")
@@ -82,14 +75,7 @@ class ContactPlanNode(VisibleNode):
 
     @strawberry.field
     async def responsible(self, info: Info) -> UserRef | None:
-        from api.schema.accounts import UserNode
-
-        user = (
-            await info.context.loaders.user.load(self.responsible_id)
-            if self.responsible_id
-            else None
-        )
-        return UserNode.of(user) if user else None
+        return await user_of(info, self.responsible_id)
 
     @strawberry.field
     async def exceptions(self, info: Info) -> list[ContactPlanException]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Self
+from typing import Annotated, Self
 
 import strawberry
 from strawberry import relay
@@ -12,18 +12,10 @@ from strawberry.types import Info
 from api.permissions.fields import agency_only, allow, current_viewer, promoter_contact
 from api.resolvers import fieldwork, projects
 from api.resolvers.pagination import page_of_list
-from api.schema.activities import address_of
 from api.schema.nodes import Connection, VisibleNode, page_request
+from api.schema.refs import AddressRef, ContactRef, UserRef, address_of, contact_of, user_of
 from db.models import promotions as models
 from db.models.accounts import Role, TokenScope
-
-if TYPE_CHECKING:
-    from api.schema.accounts import UserNode
-    from api.schema.addresses import AddressNode, ContactPersonNode
-
-UserRef = Annotated["UserNode", strawberry.lazy("api.schema.accounts")]
-AddressRef = Annotated["AddressNode", strawberry.lazy("api.schema.addresses")]
-ContactRef = Annotated["ContactPersonNode", strawberry.lazy("api.schema.addresses")]
 
 ReportFieldType = strawberry.enum(models.ReportFieldType, name="ReportFieldType")
 AppointmentStatus = strawberry.enum(models.AppointmentStatus, name="AppointmentStatus")
@@ -34,20 +26,6 @@ REPORTS = allow(
     Role.ADMIN, Role.STAFF, Role.CUSTOMER, Role.PROMOTER,
     scopes=(TokenScope.PROMOTIONS_READ, TokenScope.REPORTS_READ),
 )  # fmt: skip
-
-
-async def _user(info: Info, pk: int | None) -> UserRef | None:
-    from api.schema.accounts import UserNode
-
-    user = await info.context.loaders.user.load(pk) if pk else None
-    return UserNode.of(user) if user else None
-
-
-async def _contact(info: Info, pk: int | None) -> ContactRef | None:
-    from api.schema.addresses import ContactPersonNode
-
-    contact = await info.context.loaders.contact_person.load(pk) if pk else None
-    return ContactPersonNode.of(contact) if contact else None
 
 
 @strawberry.type(name="ReportField", description="A question promoters answer in reports.")
@@ -246,11 +224,11 @@ class AppointmentNode(VisibleNode):
 
     @strawberry.field(extensions=agency_only(), description="The contact who asked for it.")
     async def requested_by(self, info: Info) -> ContactRef | None:
-        return await _contact(info, self.requested_by_id)
+        return await contact_of(info, self.requested_by_id)
 
     @strawberry.field(extensions=agency_only(), description="Who approved or rejected it.")
     async def decided_by(self, info: Info) -> UserRef | None:
-        return await _user(info, self.decided_by_id)
+        return await user_of(info, self.decided_by_id)
 
     @strawberry.field
     async def location(self, info: Info) -> LocationNode:
@@ -329,7 +307,7 @@ class ProjectNode(VisibleNode):
 
     @strawberry.field(description="The agency user responsible.")
     async def responsible(self, info: Info) -> UserRef | None:
-        return await _user(info, self.responsible_id)
+        return await user_of(info, self.responsible_id)
 
     @strawberry.field(extensions=agency_only(), description="Customer contacts assigned to it.")
     async def contacts(self, info: Info) -> list[ContactRef]:

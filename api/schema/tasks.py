@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Self
+from typing import Self
 
 import strawberry
 from strawberry import relay
@@ -11,19 +11,12 @@ from strawberry.types import Info
 
 from api.permissions.fields import allow, current_viewer
 from api.resolvers import calendar, tasks
-from api.schema.activities import address_of
 from api.schema.crm import CRM_WRITE, TeamNode
 from api.schema.errors import Payload, mutate
 from api.schema.nodes import Connection, VisibleNode, page_request
+from api.schema.refs import AddressRef, UserRef, address_of, optional_id, user_of
 from db.models import tasks as models
 from db.models.accounts import TokenScope
-
-if TYPE_CHECKING:
-    from api.schema.accounts import UserNode
-    from api.schema.addresses import AddressNode
-
-UserRef = Annotated["UserNode", strawberry.lazy("api.schema.accounts")]
-AddressRef = Annotated["AddressNode", strawberry.lazy("api.schema.addresses")]
 
 TaskStatus = strawberry.enum(models.TaskStatus, name="TaskStatus")
 
@@ -64,10 +57,7 @@ class TaskNode(VisibleNode):
 
     @strawberry.field(description="Who works on it; null for a team task nobody claimed yet.")
     async def assignee(self, info: Info) -> UserRef | None:
-        from api.schema.accounts import UserNode
-
-        user = await info.context.loaders.user.load(self.assignee_id) if self.assignee_id else None
-        return UserNode.of(user) if user else None
+        return await user_of(info, self.assignee_id)
 
     @strawberry.field
     async def team(self, info: Info) -> TeamNode | None:
@@ -126,10 +116,6 @@ class CalendarFeedPayload(Payload):
     calendar_feed_url: str | None = None
 
 
-def _id(value: strawberry.ID | None) -> str | None:
-    return None if value is None else str(value)
-
-
 @strawberry.type
 class TasksMutation:
     @strawberry.mutation(extensions=CRM_WRITE, description="Mails the assignee or the team.")
@@ -139,12 +125,12 @@ class TasksMutation:
         new = tasks.NewTask(
             title=input.title,
             description=input.description,
-            assignee_id=_id(input.assignee_id),
-            team_id=_id(input.team_id),
+            assignee_id=optional_id(input.assignee_id),
+            team_id=optional_id(input.team_id),
             due_by=input.due_by,
             due_on=input.due_on,
-            address_id=_id(input.address_id),
-            activity_id=_id(input.activity_id),
+            address_id=optional_id(input.address_id),
+            activity_id=optional_id(input.activity_id),
         )
 
         async def work() -> TaskPayload:
