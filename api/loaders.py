@@ -154,6 +154,18 @@ class Loaders:
         return by_id(Address)
 
     @cached_property
+    def visible_address(self) -> DataLoader[int, Address | None]:
+        """An address by id, or None when the viewer may not see it (for references other
+        users made, such as a task's address)."""
+        visible = self._scoped(scoping.visible_addresses)
+
+        async def load(keys: Sequence[int]) -> list[Address | None]:
+            rows = {row.pk: row for row in await Address.filter(visible(), pk__in=keys)}
+            return [rows.get(key) for key in keys]
+
+        return DataLoader(load_fn=load)
+
+    @cached_property
     def territory(self) -> DataLoader[int, Territory | None]:
         return by_id(Territory)
 

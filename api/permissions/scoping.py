@@ -12,21 +12,19 @@ from tortoise.models import Model
 from api.permissions.memberships import active_memberships
 from api.permissions.viewer import Viewer
 from db.models.activities import ActivityParticipant
-from db.models.crm import AccountGroupMember, Address, TeamMember
+from db.models.crm import AccountGroupMember, Address, ContactPerson, TeamMember
 from db.models.promotions import Appointment, Booking, Location, Project, ProjectContact
 
 NOTHING = Q(pk__in=[])
 
 
 def visible_users(viewer: Viewer) -> Q:
-    """The agency sees every login; promoters and customers see themselves, and customers
-    also the agency users responsible for their projects."""
+    """The agency sees every login; promoters and customers see themselves and the agency
+    users responsible for the projects they see."""
     if viewer.is_agency:
         return Q()
-    if viewer.is_customer:
-        responsible = _ids(Project, visible_projects(viewer), "responsible_id")
-        return Q(pk=viewer.user_id) | Q(pk__in=responsible)
-    return Q(pk=viewer.user_id)
+    responsible = _ids(Project, visible_projects(viewer), "responsible_id")
+    return Q(pk=viewer.user_id) | Q(pk__in=responsible)
 
 
 def own_group_ids(viewer: Viewer) -> Subquery:
@@ -58,7 +56,12 @@ def visible_addresses(viewer: Viewer) -> Q:
         return Q(account_group_id__in=groups) | Q(secondary_account_group_id__in=groups)
     stores = Q(id__in=_ids(Location, visible_locations(viewer), "store_id"))
     if viewer.is_customer:
-        return stores | Q(id__in=_ids(Project, visible_projects(viewer), "customer_id"))
+        own = Q(id=viewer.contact_person_id or 0)
+        return (
+            stores
+            | Q(id__in=_ids(Project, visible_projects(viewer), "customer_id"))
+            | Q(id__in=_ids(ContactPerson, own, "address_id"))
+        )
     return stores
 
 
@@ -95,14 +98,20 @@ def visible_mails(viewer: Viewer) -> Q:
 
 
 def visible_activities(viewer: Viewer) -> Q:
-    """An activity is seen with its address, or with any address that took part in it."""
+    """An activity is seen with its address, or with any address that took part in it,
+    and by the user responsible for it (who is reminded of it). The address itself stays
+    as visible as it is: an activity shows it only to those who see it."""
     if viewer.is_admin:
         return Q()
     if not viewer.is_agency:
         return NOTHING
     addresses = visible_address_ids(viewer)
     taking_part = ActivityParticipant.filter(address_id__in=addresses).values("activity_id")
-    return Q(address_id__in=addresses) | Q(id__in=Subquery(taking_part))
+    return (
+        Q(address_id__in=addresses)
+        | Q(id__in=Subquery(taking_part))
+        | Q(responsible_id=viewer.user_id)
+    )
 
 
 def visible_campaigns(viewer: Viewer) -> Q:

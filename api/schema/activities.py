@@ -18,10 +18,10 @@ from api.schema.refs import (
     AddressRef,
     ContactRef,
     UserRef,
-    address_of,
     contact_of,
     optional_id,
     user_of,
+    visible_address_of,
 )
 from db.models import activities as models
 from db.models.accounts import TokenScope
@@ -207,9 +207,11 @@ class ActivityNode(VisibleNode):
         activity = await activities.visible_activity(current_viewer(info), pk)
         return cls.of(activity) if activity else None
 
-    @strawberry.field(description="The main address.")
-    async def address(self, info: Info) -> AddressRef:
-        return await address_of(info, self.address_id)
+    @strawberry.field(
+        description="The main address; null for a responsible user outside its groups."
+    )
+    async def address(self, info: Info) -> AddressRef | None:
+        return await visible_address_of(info, self.address_id)
 
     @strawberry.field
     async def contact_person(self, info: Info) -> ContactRef | None:

@@ -301,8 +301,11 @@ class ProjectNode(VisibleNode):
         row = await projects.visible_row(models.Project, current_viewer(info), pk)
         return cls.of(row) if row else None
 
-    @strawberry.field
-    async def customer(self, info: Info) -> AddressRef:
+    @strawberry.field(
+        extensions=allow(Role.ADMIN, Role.STAFF, Role.CUSTOMER, silently=True),
+        description="The customer's address (not shown to promoters).",
+    )
+    async def customer(self, info: Info) -> AddressRef | None:
         return await address_of(info, self.customer_id)
 
     @strawberry.field(description="The agency user responsible.")

@@ -42,3 +42,11 @@ async def contact_of(info: Info, pk: int | None) -> ContactRef | None:
 
     contact = await info.context.loaders.contact_person.load(pk) if pk else None
     return ContactPersonNode.of(contact) if contact else None
+
+
+async def visible_address_of(info: Info, pk: int | None) -> AddressRef | None:
+    """An address another user referred to, or null if the viewer does not see it."""
+    from api.schema.addresses import AddressNode
+
+    address = await info.context.loaders.visible_address.load(pk) if pk else None
+    return AddressNode.of(address) if address else None

@@ -14,7 +14,7 @@ from api.resolvers import calendar, tasks
 from api.schema.crm import CRM_WRITE, TeamNode
 from api.schema.errors import Payload, mutate
 from api.schema.nodes import Connection, VisibleNode, page_request
-from api.schema.refs import AddressRef, UserRef, address_of, optional_id, user_of
+from api.schema.refs import AddressRef, UserRef, optional_id, user_of, visible_address_of
 from db.models import tasks as models
 from db.models.accounts import TokenScope
 
@@ -64,9 +64,9 @@ class TaskNode(VisibleNode):
         team = await info.context.loaders.team.load(self.team_id) if self.team_id else None
         return TeamNode.of(team) if team else None
 
-    @strawberry.field
+    @strawberry.field(description="The address it concerns, if the viewer sees that address.")
     async def address(self, info: Info) -> AddressRef | None:
-        return await address_of(info, self.address_id) if self.address_id else None
+        return await visible_address_of(info, self.address_id)
 
 
 async def team_open_tasks(
