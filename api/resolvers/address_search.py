@@ -36,7 +36,10 @@ def _spellings(word: str) -> set[str]:
 
 
 def _words(text: str | None) -> list[str]:
-    return re.findall(r"\w+", text or "")
+    """The words of a text as typed ("Coca-Cola", "McDonald's") and their parts ("Coca",
+    "Cola"): a query word is folded whole, so either way of typing finds it."""
+    chunks = (text or "").split()
+    return [*chunks, *(part for chunk in chunks for part in re.findall(r"\w+", chunk))]
 
 
 def terms_of(address: Address, contacts: Iterable[ContactPerson]) -> dict[str, int]:
@@ -51,7 +54,7 @@ def terms_of(address: Address, contacts: Iterable[ContactPerson]) -> dict[str, i
     add(_words(address.name), NAME)
     add(_words(address.city), CITY)
     if address.customer_number:
-        add([address.customer_number, *_words(address.customer_number)], NUMBER)
+        add(_words(address.customer_number), NUMBER)
     for contact in contacts:
         add(_words(f"{contact.first_name} {contact.last_name}"), CONTACT)
     return weighted

@@ -107,9 +107,15 @@ async def _checked_values(
                 getattr(changes, attribute),
                 input_name,
             )
+    country_ok = True
     if "country" in given:
+        reported = len(problems.failures)
         values["country"] = problems.check(inputs.country_code, changes.country, "country")
-    country = values.get("country") or (current.country if current else "DE")
+        country_ok = len(problems.failures) == reported
+    # A phone is read for the address's country; with a bad country, as a German number.
+    country = (values.get("country") if country_ok else None) or (
+        current.country if current else "DE"
+    )
     if "phone" in given:
         values["phone"] = problems.check(
             lambda v, f: inputs.phone_number(v, f, country), changes.phone, "phone"
@@ -131,25 +137,30 @@ async def _checked_values(
                 values[attribute] = await lookup(viewer, getattr(changes, attribute), input_name)
             except UserFailure as failure:
                 problems.failures.extend(failure.failures)
+    if current is None and values.get("account_group_id") is None and not viewer.is_admin:
+        # A staff user's new customer must not fall under the table: it joins their group.
+        values["account_group_id"] = await _personal_group(viewer)
+    _check_consistency(values, current, problems)
     problems.raise_if_any()
-    _check_consistency(values, current)
     return values
 
 
-def _check_consistency(values: dict[str, Any], current: Address | None) -> None:
+def _check_consistency(
+    values: dict[str, Any], current: Address | None, problems: FailureCollector
+) -> None:
     def final(name: str) -> Any:
         return values[name] if name in values else getattr(current, name, None)
 
     primary, secondary = final("account_group_id"), final("secondary_account_group_id")
     if secondary is not None and secondary == primary:
-        raise UserFailure.of(
+        problems.add(
             "secondaryAccountGroupId",
             ErrorCode.INVALID,
             "The secondary account group must differ from the primary one.",
         )
     if final("territory_id") is not None and final("kind") != AddressKind.STORE:
         field_name = "territoryId" if "territory_id" in values else "kind"
-        raise UserFailure.of(field_name, ErrorCode.INVALID, "Only stores belong to a territory.")
+        problems.add(field_name, ErrorCode.INVALID, "Only stores belong to a territory.")
 
 
 async def _personal_group(viewer: Viewer) -> int | None:
@@ -159,9 +170,6 @@ async def _personal_group(viewer: Viewer) -> int | None:
 
 async def create_address(viewer: Viewer, changes: AddressChanges) -> Address:
     values = await _checked_values(viewer, changes, None)
-    if not viewer.is_admin and values.get("account_group_id") is None:
-        # A staff user's new customer must not fall under the table: it joins their group.
-        values["account_group_id"] = await _personal_group(viewer)
     address = await _saved(Address(**values))
     await reindex(address)
     return address
