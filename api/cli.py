@@ -1,15 +1,18 @@
-"""The `promoplan` command: serve, migrate, create-user, seed-demo, export-schema."""
+"""The `promoplan` command line."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
+import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -67,6 +70,8 @@ def serve(
     """Apply pending migrations, then serve the API on /graphql."""
     import uvicorn
 
+    from api.logs import logging_config
+
     settings = _settings()
     asyncio.run(apply_migrations(settings.database_url))
     typer.echo(f"Serving on http://{host}:{port}/graphql")
@@ -79,7 +84,12 @@ def serve(
         workers=workers,
         loop="asyncio",
         http="h11",
-        log_level="info",
+        log_config=logging_config(settings.log_level),
+        access_log=False,
+        # X-Forwarded-* are honoured by the app, from PROMOPLAN_TRUSTED_PROXIES only.
+        proxy_headers=False,
+        # On SIGTERM, requests in flight get this long to finish.
+        timeout_graceful_shutdown=30,
     )
 
 
@@ -125,9 +135,11 @@ def seed_demo_command() -> None:
 @cli.command()
 def worker() -> None:
     """Deliver outbox mail in this process (for deployments with several API processes)."""
+    from api.logs import configure_logging
     from api.notifications.worker import OutboxWorker
 
     settings = _settings()
+    configure_logging(settings.log_level)
 
     async def run() -> None:
         delivery = OutboxWorker(settings)
@@ -261,6 +273,62 @@ def export_schema() -> None:
     from api.graphql import sdl
 
     sys.stdout.write(sdl())
+
+
+@cli.command("schema-check")
+def schema_check(
+    against: Annotated[
+        str, typer.Option(help="Git revision whose schema.graphql clients were built against.")
+    ] = "HEAD~1",
+    schema_file: Annotated[Path, typer.Option(help="The schema file in the repository.")] = Path(
+        "schema.graphql"
+    ),
+) -> None:
+    """Fail on a breaking schema change whose removed parts were not deprecated first."""
+    from api.graphql import sdl
+    from api.schema_check import breaking, schema_changes
+
+    if schema_file.read_text() != sdl():
+        typer.echo(f"promoplan: {schema_file} is stale: run `make schema`.", err=True)
+        raise typer.Exit(1)
+    shown = subprocess.run(
+        ["git", "show", f"{against}:{schema_file.as_posix()}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if shown.returncode != 0:
+        typer.echo(f"promoplan: no {schema_file} at {against}: {shown.stderr.strip()}", err=True)
+        raise typer.Exit(2)
+    changes = schema_changes(shown.stdout, sdl())
+    for change in changes:
+        typer.echo(str(change))
+    if refused := breaking(changes):
+        typer.echo(f"promoplan: {len(refused)} breaking change(s) against {against}.", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"No breaking changes against {against}.")
+
+
+@cli.command("documents")
+def documents(
+    write: Annotated[
+        bool, typer.Option(help="Rebuild the manifest from the client documents first.")
+    ] = False,
+    clients: Annotated[Path, typer.Option(help="Folder of the clients' .graphql files.")] = Path(
+        "../shared/clients"
+    ),
+) -> None:
+    """Print the trusted documents' manifest: operation name → sha256 hash."""
+    from api import trusted_documents
+
+    if write:
+        manifest = trusted_documents.build_manifest(clients)
+        if not manifest:
+            typer.echo(f"promoplan: no operations found in {clients}", err=True)
+            raise typer.Exit(1)
+        trusted_documents.MANIFEST_FILE.write_text(trusted_documents.manifest_json(manifest))
+    manifest = json.loads(trusted_documents.MANIFEST_FILE.read_text())
+    typer.echo(json.dumps({name: f"sha256:{e['hash']}" for name, e in manifest.items()}, indent=2))
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import ClassVar
 
 from graphql import GraphQLError
@@ -66,6 +67,15 @@ def public_error(error: GraphQLError) -> GraphQLError:
     if (error.extensions or {}).get("code"):
         return error
     return _coded(error, "BAD_REQUEST" if error.path is None else "INTERNAL_SERVER_ERROR")
+
+
+_SUGGESTION = re.compile(r" Did you mean .*\?$")
+
+
+def without_suggestions(error: GraphQLError) -> GraphQLError:
+    """Validation's "Did you mean …?" hints would spell out the schema to a stranger."""
+    error.message = _SUGGESTION.sub("", error.message)
+    return error
 
 
 def log_internal_errors(errors: list[GraphQLError]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import orjson
 import strawberry
 from graphql import GraphQLError
@@ -10,14 +12,18 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.extensions import ParserCache, ValidationCache
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.async_base_view import AsyncHTTPRequestAdapter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionContext, ExecutionResult
 
+from api import trusted_documents
 from api.context import Context, build_context
-from api.errors import log_internal_errors, public_error
+from api.errors import BadRequest, log_internal_errors, public_error, without_suggestions
+from api.introspection import IntrospectionPolicy
 from api.limits import limit_extensions
+from api.request_log import current_record
 from api.schema import Mutation, Query
 from api.settings import Settings
 
@@ -36,6 +42,7 @@ def build_schema() -> PromoplanSchema:
         mutation=Mutation,
         config=StrawberryConfig(relay_max_results=100),
         extensions=[
+            IntrospectionPolicy,
             *limit_extensions(),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
@@ -63,16 +70,91 @@ class GraphQLApp(GraphQL[Context, None]):
         assert isinstance(request, Request)
         return await build_context(request, self.settings)
 
+    def decode_json(self, data: str | bytes) -> object:
+        body = orjson.loads(data)
+        # The view passes on only query, variables, operationName and extensions.
+        if isinstance(body, dict) and isinstance(body.get("documentId"), str):
+            extensions = body.get("extensions")
+            body["extensions"] = {
+                **(extensions if isinstance(extensions, dict) else {}),
+                "documentId": body["documentId"],
+            }
+        return body
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        refusal = self._resolve_document(request_data, context)
+        record = current_record()
+        if record is not None:
+            record.operation = request_data.operation_name or _operation_name(request_data.query)
+        if refusal is not None:
+            return ExecutionResult(data=None, errors=[refusal])
+        result = await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
+        if record is not None and context.viewer is not None:
+            record.viewer_id = context.viewer.user_id
+            record.role = context.viewer.role.value
+        return result
+
+    def _resolve_document(self, data: GraphQLRequestData, context: Context) -> BadRequest | None:
+        """Put a registered document in place of its ID; in trusted mode, refuse the rest."""
+        registry = trusted_documents.registry()
+        document_id = trusted_documents.requested_id(data.extensions or {})
+        if document_id is not None:
+            text = registry.text(document_id)
+            if text is None:
+                return DocumentNotFound(f"No registered document has the ID {document_id!r}.")
+            data.query = text
+        if not self.settings.trusted_documents or registry.holds(data.query or ""):
+            return None
+        if context.viewer is not None and context.viewer.is_admin:
+            return None
+        return UntrustedDocument(
+            "This server runs only registered documents: send their documentId."
+        )
+
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         # The one place every response passes: parse, validation and execution errors alike.
         if result.errors:
             result.errors = [public_error(error) for error in result.errors]
+            if not self.settings.introspection:
+                result.errors = [without_suggestions(error) for error in result.errors]
+            record = current_record()
+            if record is not None:
+                record.error_codes = [
+                    str((error.extensions or {}).get("code")) for error in result.errors
+                ]
         return await super().process_result(request, result)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+
+class DocumentNotFound(BadRequest):
+    code = "DOCUMENT_NOT_FOUND"
+
+
+class UntrustedDocument(BadRequest):
+    code = "TRUSTED_DOCUMENT_REQUIRED"
+
+
+_OPERATION_NAME = re.compile(r"^\s*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)")
+
+
+def _operation_name(query: str | None) -> str | None:
+    """The name of a document's first operation, for the log; None if anonymous."""
+    match = _OPERATION_NAME.match(query or "")
+    return match.group(1) if match else None
 
 
 def sdl() -> str:

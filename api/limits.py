@@ -33,7 +33,7 @@ class _CodedContext:
         self._context.report_error(error)
 
 
-def _bad_request(rule: type[ValidationRule]) -> type[ValidationRule]:
+def bad_request_rule(rule: type[ValidationRule]) -> type[ValidationRule]:
     class BadRequestRule(rule):  # type: ignore[valid-type, misc]
         def __init__(self, context: ValidationContext) -> None:
             super().__init__(_CodedContext(context, "BAD_REQUEST"))  # type: ignore[arg-type]
@@ -43,8 +43,8 @@ def _bad_request(rule: type[ValidationRule]) -> type[ValidationRule]:
 
 LIMIT_RULES: list[type[ValidationRule]] = [
     # Strawberry counts the root field as depth 0.
-    _bad_request(depth_rule(MAX_FIELD_LEVELS - 1, None)),
-    _bad_request(alias_rule(MAX_ALIASES)),
+    bad_request_rule(depth_rule(MAX_FIELD_LEVELS - 1, None)),
+    bad_request_rule(alias_rule(MAX_ALIASES)),
 ]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, ValidationError
@@ -38,8 +38,14 @@ def _mail_address(value: str) -> str:
     return value
 
 
+def _comma_list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="", case_sensitive=False, extra="ignore", populate_by_name=True
+    )
 
     database_url: Annotated[str, AfterValidator(_database_url)] = DEFAULT_DATABASE_URL
     database_pool_size: int = Field(default=10, ge=1, le=200)
@@ -66,6 +72,24 @@ class Settings(BaseSettings):
     session_ttl_hours: int = Field(default=24 * 7, ge=1, le=24 * 90)
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+
+    # Operating in production.
+    trusted_documents: bool = Field(default=False, alias="PROMOPLAN_TRUSTED_DOCUMENTS")
+    introspection: bool = Field(default=False, alias="PROMOPLAN_INTROSPECTION")
+    cors_origins: str = Field(default="", alias="PROMOPLAN_CORS_ORIGINS")
+    trusted_proxies: str = Field(default="", alias="PROMOPLAN_TRUSTED_PROXIES")
+    metrics_token: str = Field(default="", alias="PROMOPLAN_METRICS_TOKEN")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", alias="PROMOPLAN_LOG_LEVEL"
+    )
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return _comma_list(self.cors_origins)
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return _comma_list(self.trusted_proxies)
 
     @property
     def is_postgres(self) -> bool:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import re
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import httpx
-from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse, print_ast
+
+from api.trusted_documents import operations_of
 
 SHARED = Path(os.environ.get("PROMOPLAN_SHARED_DIR", Path(__file__).parents[2] / "shared"))
 CLIENT_DOCUMENTS = sorted((SHARED / "clients").glob("*.graphql"))
@@ -18,20 +18,7 @@ CLIENT_DOCUMENTS = sorted((SHARED / "clients").glob("*.graphql"))
 @cache
 def operations() -> dict[str, str]:
     """Each client operation by name, printed with the fragments it uses."""
-    found: dict[str, str] = {}
-    for path in CLIENT_DOCUMENTS:
-        document = parse(path.read_text())
-        fragments = {
-            d.name.value: print_ast(d)
-            for d in document.definitions
-            if isinstance(d, FragmentDefinitionNode)
-        }
-        for definition in document.definitions:
-            if isinstance(definition, OperationDefinitionNode) and definition.name:
-                text = print_ast(definition)
-                used = [f for name, f in fragments.items() if re.search(rf"\.\.\.{name}\b", text)]
-                found[definition.name.value] = "\n".join([text, *used])
-    return found
+    return operations_of(CLIENT_DOCUMENTS)
 
 
 class GraphQLClient:

@@ -92,8 +92,16 @@ async def request_appointment(
         status=AppointmentStatus.REQUESTED,
         requested_by_id=viewer.contact_person_id if viewer.is_customer else None,
     )
-    await _notify_agency(settings, appointment, location)
+    await _notify_agency(settings, appointment, location, await _requester_name(viewer))
     return appointment
+
+
+async def _requester_name(viewer: Viewer) -> str:
+    """Who asked, as the agency's mail names them: the customer's contact, or the colleague."""
+    if viewer.contact_person_id is not None:
+        contact = await ContactPerson.get(id=viewer.contact_person_id)
+        return f"{contact.first_name} {contact.last_name}".strip()
+    return (await User.get(id=viewer.user_id)).name
 
 
 async def _facts(location: Location) -> tuple[Project, Address]:
@@ -102,13 +110,14 @@ async def _facts(location: Location) -> tuple[Project, Address]:
     return project, store
 
 
-async def _notify_agency(settings: Settings, appointment: Appointment, location: Location) -> None:
+async def _notify_agency(
+    settings: Settings, appointment: Appointment, location: Location, requested_by: str
+) -> None:
     project, store = await _facts(location)
     responsible = await User.get_or_none(id=project.responsible_id, is_active=True)
     recipient = responsible.email if responsible else settings.agency_notify_email
     if not recipient:
         return
-    requester = await ContactPerson.get_or_none(id=appointment.requested_by_id)
     await enqueue(
         Notification(
             event=Event.APPOINTMENT_REQUESTED,
@@ -122,9 +131,7 @@ async def _notify_agency(settings: Settings, appointment: Appointment, location:
                 "ends_at": appointment.ends_at,
                 "promoters_needed": appointment.promoters_needed,
                 "note": appointment.note,
-                "requested_by": (
-                    f"{requester.first_name} {requester.last_name}".strip() if requester else None
-                ),
+                "requested_by": requested_by,
                 "link": f"{settings.public_base_url}/appointments/{appointment.id}",
             },
             key=f"appointment.{appointment.id}.requested",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from tortoise.expressions import F
+from tortoise.expressions import F, Subquery
 
 from api.clock import now
 from api.notifications.events import Event
@@ -96,7 +96,8 @@ async def create_task(viewer: Viewer, settings: Settings, new: NewTask) -> Task:
         [assignee]
         if assignee
         else await User.filter(
-            id__in=TeamMember.filter(team_id=task.team_id).values("user_id"), is_active=True
+            id__in=Subquery(TeamMember.filter(team_id=task.team_id).values("user_id")),
+            is_active=True,
         )
     )
     for recipient in recipients:
@@ -143,23 +144,25 @@ async def claim_task(viewer: Viewer, global_id: str) -> Task:
 
 
 async def complete_task(viewer: Viewer, global_id: str) -> Task:
+    """The assignee completes a task; a team member completing a pooled one takes it too, so
+    it shows in their done list and feed."""
     task = await task_argument(viewer, global_id)
-    may_complete = (
-        viewer.is_admin
-        or task.assignee_id == viewer.user_id
-        or (
-            task.assignee_id is None
-            and task.team_id is not None
-            and await TeamMember.exists(team_id=task.team_id, user_id=viewer.user_id)
-        )
+    takes_it = (
+        task.assignee_id is None
+        and task.team_id is not None
+        and await TeamMember.exists(team_id=task.team_id, user_id=viewer.user_id)
     )
-    if not may_complete:
+    if not (viewer.is_admin or task.assignee_id == viewer.user_id or takes_it):
         raise UserFailure.of("id", ErrorCode.FORBIDDEN, "Only the assignee may complete it.")
-    done = await Task.filter(id=task.id, status=TaskStatus.OPEN).update(
-        status=TaskStatus.DONE, completed_at=now(), sequence=F("sequence") + 1
-    )
-    if not done:
-        raise UserFailure.of("id", ErrorCode.INVALID_STATE, "This task is already done.")
+    changes: dict[str, object] = {"status": TaskStatus.DONE, "completed_at": now()}
+    still = Task.filter(id=task.id, status=TaskStatus.OPEN)
+    if takes_it:
+        changes["assignee_id"] = viewer.user_id
+        still = still.filter(assignee_id__isnull=True)
+    if not await still.update(**changes, sequence=F("sequence") + 1):
+        raise UserFailure.of(
+            "id", ErrorCode.INVALID_STATE, "This task was completed or taken meanwhile."
+        )
     return await Task.get(id=task.id)
 
 
