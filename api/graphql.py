@@ -20,11 +20,20 @@ from strawberry.types import ExecutionContext, ExecutionResult
 
 from api import trusted_documents
 from api.context import Context, build_context
-from api.errors import BadRequest, log_internal_errors, public_error, without_suggestions
+from api.errors import (
+    BadRequest,
+    PublicError,
+    log_internal_errors,
+    public_error,
+    without_suggestions,
+)
 from api.introspection import IntrospectionPolicy
 from api.limits import limit_extensions
+from api.query_cost import QueryCostLimit
+from api.rate_limit import RequestBudget, budget_key
 from api.request_log import current_record
 from api.schema import Mutation, Query
+from api.schema.scalars import SCALAR_MAP
 from api.settings import Settings
 
 
@@ -40,10 +49,11 @@ def build_schema() -> PromoplanSchema:
     return PromoplanSchema(
         query=Query,
         mutation=Mutation,
-        config=StrawberryConfig(relay_max_results=100),
+        config=StrawberryConfig(relay_max_results=100, scalar_map=SCALAR_MAP),
         extensions=[
             IntrospectionPolicy,
             *limit_extensions(),
+            QueryCostLimit,
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
         ],
@@ -63,6 +73,7 @@ class GraphQLApp(GraphQL[Context, None]):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         )
         self.settings = settings
+        self.budget = RequestBudget(settings.rate_limit_per_minute)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -90,19 +101,34 @@ class GraphQLApp(GraphQL[Context, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
-        refusal = self._resolve_document(request_data, context)
+        refusal = self._over_budget(request, context, sub_response) or self._resolve_document(
+            request_data, context
+        )
         record = current_record()
         if record is not None:
             record.operation = request_data.operation_name or _operation_name(request_data.query)
         if refusal is not None:
-            return ExecutionResult(data=None, errors=[refusal])
-        result = await super().execute_single(
-            request, request_adapter, sub_response, context, root_value, request_data
-        )
+            result = ExecutionResult(data=None, errors=[refusal])
+        else:
+            result = await super().execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
         if record is not None and context.viewer is not None:
+            # After execution: a login's log line names who signed in.
             record.viewer_id = context.viewer.user_id
             record.role = context.viewer.role.value
         return result
+
+    def _over_budget(
+        self, request: Request, context: Context, sub_response: Response
+    ) -> PublicError | None:
+        client = request.client.host if request.client else None
+        wait = self.budget.take(budget_key(context.viewer, client))
+        if wait is None:
+            return None
+        sub_response.status_code = 429
+        sub_response.headers["Retry-After"] = str(wait)
+        return RateLimited(f"Too many requests: try again in {wait} s.")
 
     def _resolve_document(self, data: GraphQLRequestData, context: Context) -> BadRequest | None:
         """Put a registered document in place of its ID; in trusted mode, refuse the rest."""
@@ -146,6 +172,10 @@ class DocumentNotFound(BadRequest):
 
 class UntrustedDocument(BadRequest):
     code = "TRUSTED_DOCUMENT_REQUIRED"
+
+
+class RateLimited(PublicError):
+    code = "RATE_LIMITED"
 
 
 _OPERATION_NAME = re.compile(r"^\s*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)")

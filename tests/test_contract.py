@@ -7,6 +7,7 @@ from graphql import parse, specified_rules, validate
 
 from api.graphql import schema
 from api.limits import LIMIT_RULES, MAX_TOKENS
+from api.query_cost import MAX_COST, query_cost
 from db.models.accounts import Role
 from tests.graphql_client import CLIENT_DOCUMENTS, operations
 
@@ -29,6 +30,11 @@ def test_every_client_document_was_found():
 @pytest.mark.parametrize("name", sorted(operations()))
 def test_client_operation_validates(name: str):
     assert _errors(operations()[name]) == []
+
+
+def test_every_client_operation_costs_less_than_the_limit_even_with_full_pages():
+    costs = {name: query_cost(parse(text), name, {}) for name, text in operations().items()}
+    assert max(costs.values()) * 2 < MAX_COST, costs
 
 
 @pytest.mark.parametrize("path", CLIENT_DOCUMENTS, ids=lambda p: Path(p).name)

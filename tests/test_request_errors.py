@@ -7,6 +7,7 @@ from api.errors import MASKED_MESSAGE
 from api.limits import MAX_ALIASES, MAX_FIELD_LEVELS
 from db.models.accounts import Role
 from tests.graphql_client import error_codes
+from tests.sql_counter import count_queries
 
 
 @pytest.mark.parametrize("arguments", ["first: 101", "first: -1", "last: 101", 'after: "%%%"'])
@@ -81,3 +82,60 @@ async def test_a_crashing_resolver_reaches_the_client_masked(api, make, caplog):
     for leak in ("team_members", "SELECT", "Traceback", ".py", "sqlite", "relation"):
         assert leak not in response.text
     assert any("internal error" in r.message for r in caplog.records), "the server logs it"
+
+
+APPOINTMENTS_FROM = "query($from: DateTime) { appointments(from: $from, first: 1) { totalCount } }"
+
+
+@pytest.mark.parametrize("moment", ["2026-05-04T10:00:00", "4 May 2026", "2026-05-04T25:00Z"])
+async def test_a_date_time_without_an_offset_or_malformed_is_refused(api, make, moment):
+    admin = await make.login(Role.ADMIN)
+    result = await api.post(APPOINTMENTS_FROM, {"from": moment}, admin.token)
+    assert result.get("data") is None
+    assert error_codes(result) == ["BAD_REQUEST"]
+    assert "DateTime" in result["errors"][0]["message"]
+
+
+async def test_a_date_time_with_an_offset_is_answered_in_utc(api, make):
+    anna = await make.login(Role.STAFF)
+    created = await api.op(
+        "CreateAddress", {"input": {"kind": "COMPANY", "name": "Kuhn"}}, anna.token
+    )
+    address = created["data"]["createAddress"]["address"]["id"]
+    logged = await api.post(
+        "mutation($input: LogActivityInput!) {"
+        " logActivity(input: $input) { activity { startsAt } } }",
+        {
+            "input": {
+                "addressId": address, "kind": "CALL", "direction": "OUTBOUND",
+                "status": "PLANNED", "subject": "Rückruf",
+                "startsAt": "2036-12-01T10:00:00+02:00",
+            }
+        },
+        anna.token,
+    )  # fmt: skip
+    assert logged["data"]["logActivity"]["activity"]["startsAt"] == "2036-12-01T08:00:00+00:00"
+
+
+NESTED_PAGES = """
+query($outer: Int, $inner: Int) {
+  addresses(first: $outer) {
+    edges { node { id name activities(first: $inner) { edges { node { id subject } } } } }
+  }
+}"""
+
+
+async def test_a_query_whose_pages_multiply_over_the_cost_limit_is_refused_unrun(api, make):
+    admin = await make.login(Role.ADMIN)
+    async with count_queries() as queries:
+        result = await api.post(NESTED_PAGES, {"outer": 100, "inner": 100}, admin.token)
+    assert result["data"] is None
+    assert error_codes(result) == ["BAD_REQUEST"]
+    assert "over the limit" in result["errors"][0]["message"]
+    assert all("addresses" not in sql for sql in queries.sql), "no resolver ran"
+
+
+async def test_the_same_query_with_small_pages_runs(api, make):
+    admin = await make.login(Role.ADMIN)
+    result = await api.post(NESTED_PAGES, {"outer": 10, "inner": 10}, admin.token)
+    assert result["data"]["addresses"]["edges"] == []

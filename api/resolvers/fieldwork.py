@@ -77,7 +77,10 @@ async def check_out(viewer: Viewer, booking_id: str) -> TimeEntry:
 
 
 def _checked_value(field: ReportField, raw: str) -> str:
+    """The answer as stored; blank is no answer (so REQUIRED, not INVALID, when it must be)."""
     value = raw.strip()
+    if not value:
+        return ""
     if field.type == ReportFieldType.NUMBER:
         try:
             number = Decimal(value.replace(",", "."))
