@@ -1,9 +1,10 @@
 """The generation run: the call list of a plan for a period, in bulk and idempotent.
 
 One scheduled contact per member per plan weekday in the period and the plan's validity,
-skipping plan exceptions and each member's inactive periods. Rows go in batches of
-`INSERT … ON CONFLICT DO NOTHING RETURNING id`: the unique (plan, member, date) makes a
-second or concurrent run add nothing, and RETURNING tells exactly what this run added.
+skipping plan exceptions, each member's inactive periods and days before `purge_before`.
+Rows go in batches of `INSERT … ON CONFLICT DO NOTHING RETURNING id`: the unique (plan,
+member, date) makes a second or concurrent run add nothing, and RETURNING tells exactly
+what this run added.
 """
 
 from __future__ import annotations
@@ -92,6 +93,9 @@ async def generate(plan: ContactPlan, run: Generation, progress: Progress | None
     ]
     weekdays = set(plan.weekdays)
     plan_days = [d for d in _days(*period) if d.isoweekday() in weekdays]
+    if run.purge_before is not None:
+        # Days the run clears as over are not filled again (they count as skipped).
+        exceptions.append((date.min, run.purge_before - timedelta(days=1)))
     run_days = [d for d in plan_days if not _blocked(d, exceptions)]
     inactive: dict[int, list[tuple[date, date]]] = defaultdict(list)
     for period_row in await InactivePeriod.filter(

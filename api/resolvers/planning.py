@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, time
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.transactions import in_transaction
 
 from api.permissions.scoping import visible_address_ids, visible_contact_plans
@@ -190,7 +190,7 @@ def _workable(viewer: Viewer) -> Q:
     if viewer.is_admin:
         return Q()
     members = ContactPlanMember.filter(address_id__in=visible_address_ids(viewer)).values("id")
-    return Q(plan__responsible_id=viewer.user_id) | Q(member_id__in=members)
+    return Q(plan__responsible_id=viewer.user_id) | Q(member_id__in=Subquery(members))
 
 
 async def find_scheduled(
@@ -212,7 +212,7 @@ async def find_scheduled(
 async def visible_scheduled(viewer: Viewer, pk: int) -> ScheduledContact | None:
     return await ScheduledContact.filter(
         _workable(viewer),
-        plan_id__in=ContactPlan.filter(visible_contact_plans(viewer)).values("id"),
+        plan_id__in=Subquery(ContactPlan.filter(visible_contact_plans(viewer)).values("id")),
         pk=pk,
     ).first()
 
