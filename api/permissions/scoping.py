@@ -11,7 +11,7 @@ from tortoise.models import Model
 
 from api.permissions.memberships import active_memberships
 from api.permissions.viewer import Viewer
-from db.models.activities import ActivityParticipant
+from db.models.activities import Activity, ActivityParticipant
 from db.models.crm import AccountGroupMember, Address, ContactPerson, TeamMember
 from db.models.promotions import Appointment, Booking, Location, Project, ProjectContact
 
@@ -119,6 +119,11 @@ def visible_campaigns(viewer: Viewer) -> Q:
     return Q() if viewer.is_agency else NOTHING
 
 
+def visible_activity_parts(viewer: Viewer) -> Q:
+    """Documents and reminders, seen with their activity."""
+    return Q(activity_id__in=_ids(Activity, visible_activities(viewer)))
+
+
 def visible_tasks(viewer: Viewer) -> Q:
     """Staff see tasks assigned to them or their teams, and those they handed out."""
     if viewer.is_admin:
@@ -203,6 +208,14 @@ def visible_promoters(viewer: Viewer) -> Q:
     return Q(id__in=_ids(Booking, visible_bookings(viewer), "promoter_id"))
 
 
+def visible_report_fields(viewer: Viewer) -> Q:
+    return Q(project_id__in=_ids(Project, visible_projects(viewer)))
+
+
+def visible_time_entries(viewer: Viewer) -> Q:
+    return Q(booking_id__in=_ids(Booking, visible_bookings(viewer)))
+
+
 def visible_reports(viewer: Viewer) -> Q:
     return Q(booking_id__in=_ids(Booking, visible_bookings(viewer)))
 
@@ -210,3 +223,17 @@ def visible_reports(viewer: Viewer) -> Q:
 def visible_contact_plans(viewer: Viewer) -> Q:
     """Contact plans are the agency's: staff see them all, each entry by its address."""
     return Q() if viewer.is_agency else NOTHING
+
+
+def visible_plan_members(viewer: Viewer) -> Q:
+    """A plan's member (with the customer's phone) as its call-list entries: admins, the
+    plan's responsible user, and staff who see the address."""
+    if viewer.is_admin:
+        return Q()
+    if not viewer.is_agency:
+        return NOTHING
+    return Q(plan__responsible_id=viewer.user_id) | Q(address_id__in=visible_address_ids(viewer))
+
+
+def visible_orders(viewer: Viewer) -> Q:
+    return Q(address_id__in=visible_address_ids(viewer)) if viewer.is_agency else NOTHING

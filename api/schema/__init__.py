@@ -14,7 +14,11 @@ from api.schema.activities import (
     ActivitiesQuery,
     ActivityNode,
     CampaignNode,
+    DocumentNode,
+    ReminderNode,
     SubtagNode,
+    TagGroupNode,
+    TagNode,
 )
 from api.schema.addresses import (
     AddressesMutation,
@@ -26,7 +30,9 @@ from api.schema.crm import AccountGroupNode, CrmMutation, CrmQuery, TeamNode, Te
 from api.schema.nodes import node_registry, resolve_node
 from api.schema.notifications import NotificationNode, NotificationsQuery
 from api.schema.planning import (
+    ContactPlanMemberNode,
     ContactPlanNode,
+    OrderNode,
     PlanningMutation,
     PlanningQuery,
     ScheduledContactNode,
@@ -38,7 +44,9 @@ from api.schema.promotions import (
     LocationNode,
     ProjectNode,
     PromoterNode,
+    ReportFieldNode,
     ReportNode,
+    TimeEntryNode,
 )
 from api.schema.tasks import TaskNode, TasksMutation
 
@@ -53,6 +61,10 @@ NODES = node_registry(
     ActivityNode,
     CampaignNode,
     SubtagNode,
+    TagNode,
+    TagGroupNode,
+    DocumentNode,
+    ReminderNode,
     TaskNode,
     ProjectNode,
     LocationNode,
@@ -60,7 +72,11 @@ NODES = node_registry(
     BookingNode,
     PromoterNode,
     ReportNode,
+    ReportFieldNode,
+    TimeEntryNode,
     ContactPlanNode,
+    ContactPlanMemberNode,
+    OrderNode,
     ScheduledContactNode,
     NotificationNode,
 )

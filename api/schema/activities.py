@@ -10,10 +10,11 @@ from strawberry import relay
 from strawberry.types import Info
 
 from api.permissions.fields import current_viewer
+from api.permissions.scoping import visible_activity_parts, visible_campaigns
 from api.resolvers import activities, campaigns
 from api.schema.crm import CRM_READ, CRM_WRITE
 from api.schema.errors import Payload, mutate
-from api.schema.nodes import Connection, VisibleNode, page_request
+from api.schema.nodes import Connection, ScopedNode, VisibleNode, page_request
 from api.schema.refs import (
     AddressRef,
     ContactRef,
@@ -51,7 +52,10 @@ class SubtagNode(VisibleNode):
 
 
 @strawberry.type(name="Tag")
-class TagNode(relay.Node):
+class TagNode(ScopedNode):
+    read_scopes = frozenset({TokenScope.CRM_READ})
+    model = models.Tag
+    scope = staticmethod(visible_campaigns)
     id: relay.NodeID[int]
     name: str
 
@@ -65,7 +69,10 @@ class TagNode(relay.Node):
 
 
 @strawberry.type(name="TagGroup", description="The top level of the tag hierarchy.")
-class TagGroupNode(relay.Node):
+class TagGroupNode(ScopedNode):
+    read_scopes = frozenset({TokenScope.CRM_READ})
+    model = models.TagGroup
+    scope = staticmethod(visible_campaigns)
     id: relay.NodeID[int]
     name: str
 
@@ -140,7 +147,10 @@ class CampaignMembership:
 
 
 @strawberry.type(name="Document", description="A document linked to an activity.")
-class DocumentNode(relay.Node):
+class DocumentNode(ScopedNode):
+    read_scopes = frozenset({TokenScope.CRM_READ})
+    model = models.ActivityDocument
+    scope = staticmethod(visible_activity_parts)
     id: relay.NodeID[int]
     kind: DocumentKind
     title: str
@@ -153,7 +163,10 @@ class DocumentNode(relay.Node):
 
 
 @strawberry.type(name="Reminder", description="Reminds a user of a planned activity.")
-class ReminderNode(relay.Node):
+class ReminderNode(ScopedNode):
+    read_scopes = frozenset({TokenScope.CRM_READ})
+    model = models.Reminder
+    scope = staticmethod(visible_activity_parts)
     id: relay.NodeID[int]
     remind_at: datetime
     activity_id: strawberry.Private[int]

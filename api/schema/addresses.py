@@ -64,7 +64,10 @@ class ContactPersonNode(VisibleNode):
         login = await info.context.loaders.user.load(self.user_id) if self.user_id else None
         return login is not None and login.is_active
 
-    @strawberry.field(description="The territories the contact's portal view is limited to.")
+    @strawberry.field(
+        extensions=agency_only(),
+        description="The territories the contact's portal view is limited to (agency only).",
+    )
     async def territories(self, info: Info) -> list[TerritoryNode]:
         rows = await info.context.loaders.territories_of_contact.load(self.id)
         return [TerritoryNode.of(row) for row in rows]
@@ -136,7 +139,7 @@ class AddressNode(VisibleNode):
     async def secondary_account_group(self, info: Info) -> AccountGroupNode | None:
         return await self._group(info, self.secondary_account_group_id)
 
-    @strawberry.field(description="The store's territory.")
+    @strawberry.field(extensions=agency_only(), description="The store's territory (agency only).")
     async def territory(self, info: Info) -> TerritoryNode | None:
         return await territory_of(info, self.territory_id)
 

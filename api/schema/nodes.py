@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import ClassVar, Generic, Self, TypeVar
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info, get_object_definition
+from tortoise.expressions import Q
 from tortoise.models import Model
 
 from api.errors import Forbidden
 from api.permissions.fields import current_viewer
+from api.permissions.viewer import Viewer
 from api.resolvers.pagination import Page, PageRequest
 from db.models.accounts import TokenScope
 
@@ -67,6 +69,23 @@ class VisibleNode(relay.Node):
     @classmethod
     async def load_visible(cls, info: Info, pk: int) -> Self | None:
         raise NotImplementedError
+
+
+class ScopedNode(VisibleNode):
+    """A node loaded as its model's row under a scoping filter (api/permissions/scoping.py);
+    subclasses set `model = …` and `scope = staticmethod(visible_…)`."""
+
+    model: ClassVar[type[Model]]
+    scope: ClassVar[Callable[[Viewer], Q]]
+
+    @classmethod
+    def of(cls, row: Any) -> Self:
+        raise NotImplementedError
+
+    @classmethod
+    async def load_visible(cls, info: Info, pk: int) -> Self | None:
+        row = await cls.model.filter(cls.scope(current_viewer(info)), pk=pk).first()
+        return cls.of(row) if row is not None else None
 
 
 NodeRegistry = dict[str, type[VisibleNode]]

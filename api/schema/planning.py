@@ -11,10 +11,11 @@ from strawberry import relay
 from strawberry.types import Info
 
 from api.permissions.fields import current_viewer
+from api.permissions.scoping import visible_orders, visible_plan_members
 from api.resolvers import contact_generation, planning
 from api.schema.crm import CRM_READ, CRM_WRITE
 from api.schema.errors import Payload, mutate
-from api.schema.nodes import Connection, VisibleNode, page_request
+from api.schema.nodes import Connection, ScopedNode, VisibleNode, page_request
 from api.schema.refs import AddressRef, UserRef, address_of, user_of
 from db.models import planning as models
 from db.models.accounts import TokenScope
@@ -86,7 +87,10 @@ class ContactPlanNode(VisibleNode):
 
 
 @strawberry.type(name="ContactPlanMember", description="A customer in a plan.")
-class ContactPlanMemberNode(relay.Node):
+class ContactPlanMemberNode(ScopedNode):
+    read_scopes = frozenset({TokenScope.CRM_READ})
+    model = models.ContactPlanMember
+    scope = staticmethod(visible_plan_members)
     id: relay.NodeID[int]
     phone: str
     contact_from: time | None
@@ -115,7 +119,10 @@ class OrderLine:
 
 
 @strawberry.type(name="Order", description="An order taken during a call.")
-class OrderNode(relay.Node):
+class OrderNode(ScopedNode):
+    read_scopes = frozenset({TokenScope.CRM_READ})
+    model = models.Order
+    scope = staticmethod(visible_orders)
     id: relay.NodeID[int]
     delivery_date: date
 

@@ -10,9 +10,10 @@ from strawberry import relay
 from strawberry.types import Info
 
 from api.permissions.fields import agency_only, allow, current_viewer, promoter_contact
+from api.permissions.scoping import visible_report_fields, visible_time_entries
 from api.resolvers import fieldwork, projects
 from api.resolvers.pagination import page_of_list
-from api.schema.nodes import Connection, VisibleNode, page_request
+from api.schema.nodes import Connection, ScopedNode, VisibleNode, page_request
 from api.schema.refs import AddressRef, ContactRef, UserRef, address_of, contact_of, user_of
 from db.models import promotions as models
 from db.models.accounts import Role, TokenScope
@@ -29,7 +30,10 @@ REPORTS = allow(
 
 
 @strawberry.type(name="ReportField", description="A question promoters answer in reports.")
-class ReportFieldNode(relay.Node):
+class ReportFieldNode(ScopedNode):
+    read_scopes = READ_SCOPES
+    model = models.ReportField
+    scope = staticmethod(visible_report_fields)
     id: relay.NodeID[int]
     label: str
     type: ReportFieldType
@@ -97,7 +101,10 @@ class PromoterNode(VisibleNode):
 
 
 @strawberry.type(name="TimeEntry", description="A check-in and check-out of a booking.")
-class TimeEntryNode(relay.Node):
+class TimeEntryNode(ScopedNode):
+    read_scopes = READ_SCOPES
+    model = models.TimeEntry
+    scope = staticmethod(visible_time_entries)
     id: relay.NodeID[int]
     checked_in_at: datetime
     checked_out_at: datetime | None
