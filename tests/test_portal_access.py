@@ -454,3 +454,25 @@ async def test_of_concurrent_uses_of_one_invitation_exactly_one_wins(
     assert (await _login(api, email, winners[0]))["errors"] == []
     loser = next(p for p in passwords if p != winners[0])
     assert (await _login(api, email, loser))["token"] is None
+
+
+async def test_an_unaccepted_invitation_can_be_sent_again(api, admin, mail_settings, smtp):
+    email = "spaet@kunde.example.com"
+    contact_id, first = await _invited(api, admin, mail_settings, smtp, email)
+    assert (await _enable(api, admin, contact_id))["errors"] == []
+    [_, again] = await _delivered_mails(mail_settings, smtp, 2)
+    second = _invitation_token(mail_settings, again)
+    assert second != first
+    _refused_invitation(await _accept(api, first, PORTAL_PASSWORD))
+    assert (await _accept(api, second, PORTAL_PASSWORD))["token"]
+    # Once the password is set, access is there: enabling again is refused.
+    refused = await _enable(api, admin, contact_id)
+    assert _errors(refused) == [("contactPersonId", "INVALID_STATE")]
+
+
+async def test_the_agency_may_set_the_password_of_an_invited_login(api, admin, mail_settings, smtp):
+    email = "direkt@kunde.example.com"
+    contact_id, invitation = await _invited(api, admin, mail_settings, smtp, email)
+    assert (await _enable(api, admin, contact_id, PORTAL_PASSWORD))["errors"] == []
+    assert (await _login(api, email, PORTAL_PASSWORD))["token"]
+    _refused_invitation(await _accept(api, invitation, OTHER_PASSWORD))

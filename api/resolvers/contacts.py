@@ -89,7 +89,11 @@ def _full_name(contact: ContactPerson) -> str:
 async def enable_portal_access(
     viewer: Viewer, settings: Settings, global_id: str, password: str | None
 ) -> ContactPerson:
-    """Give the contact a CUSTOMER login: at once with a password, else by invitation mail."""
+    """Give the contact a CUSTOMER login: at once with a password, else by invitation mail.
+
+    A login whose invitation was never accepted may be enabled again: the agency sends a
+    fresh link (the old ones stop working) or sets the password itself.
+    """
     contact = await contact_argument(viewer, global_id, "contactPersonId")
     if not contact.email:
         raise UserFailure.of(
@@ -98,7 +102,7 @@ async def enable_portal_access(
     if password is not None:
         password = inputs.new_password(password)
     user = await User.get_or_none(id=contact.user_id) if contact.user_id else None
-    if user is not None and user.is_active:
+    if user is not None and user.is_active and user.password_hash is not None:
         raise UserFailure.of(
             "contactPersonId", ErrorCode.INVALID_STATE, "This contact already has portal access."
         )
@@ -119,6 +123,9 @@ async def enable_portal_access(
                 user.is_active = True
                 user.password_hash = password_hash
                 await user.save(update_fields=["is_active", "password_hash"])
+                await PortalInvitation.filter(
+                    user_id=user.id, used_at__isnull=True, revoked_at__isnull=True
+                ).update(revoked_at=now())
     except IntegrityError:
         raise UserFailure.of(
             "contactPersonId", ErrorCode.DUPLICATE, "Another login uses this e-mail address."
