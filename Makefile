@@ -3,7 +3,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint schema bench clean
+.PHONY: run test lint schema schema-check documents bench clean
+
+# The revision whose schema.graphql clients were built against.
+SCHEMA_BASE ?= HEAD~1
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,11 +16,12 @@ $(INSTALLED): pyproject.toml
 
 run: $(INSTALLED)
 	$(BIN)/promoplan seed-demo
-	$(BIN)/promoplan serve
+	PROMOPLAN_INTROSPECTION=$${PROMOPLAN_INTROSPECTION:-1} $(BIN)/promoplan serve
 
 test: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/promoplan schema-check --against $(SCHEMA_BASE)
 	$(BIN)/pytest
 
 lint: $(INSTALLED)
@@ -26,6 +30,13 @@ lint: $(INSTALLED)
 
 schema: $(INSTALLED)
 	$(BIN)/promoplan export-schema > schema.graphql
+
+schema-check: $(INSTALLED)
+	$(BIN)/promoplan schema-check --against $(SCHEMA_BASE)
+
+# Rebuild the trusted documents' manifest from ../shared/clients.
+documents: $(INSTALLED)
+	$(BIN)/promoplan documents --write
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache

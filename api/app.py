@@ -13,6 +13,7 @@ from starlette.routing import Route
 from tortoise.contrib.starlette import RegisterTortoise
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from api.body_limit import BodySizeLimit
 from api.calendar_route import calendar_feed
 from api.graphql import GraphQLApp
 from api.health import healthz, readyz
@@ -63,7 +64,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
 
 
 def _middleware(settings: Settings) -> list[Middleware]:
-    """Outermost first: the client's address behind proxies, CORS, then the request log."""
+    """Outermost first: the client's address behind proxies, CORS, the request log, then
+    the body size limit."""
     stack = []
     if settings.trusted_proxy_list:
         # Only these hosts may speak for the client in X-Forwarded-For/-Proto.
@@ -80,4 +82,5 @@ def _middleware(settings: Settings) -> list[Middleware]:
             )
         )
     stack.append(Middleware(RequestLogMiddleware))
+    stack.append(Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes))
     return stack

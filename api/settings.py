@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     cors_origins: str = Field(default="", alias="PROMOPLAN_CORS_ORIGINS")
     trusted_proxies: str = Field(default="", alias="PROMOPLAN_TRUSTED_PROXIES")
     metrics_token: str = Field(default="", alias="PROMOPLAN_METRICS_TOKEN")
+    max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, le=64 * 1024 * 1024, alias="PROMOPLAN_MAX_BODY_BYTES"
+    )
+    rate_limit_per_minute: int = Field(
+        default=600, ge=1, le=1_000_000, alias="PROMOPLAN_RATE_LIMIT_PER_MINUTE"
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", alias="PROMOPLAN_LOG_LEVEL"
     )

@@ -4,14 +4,12 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
-from api.app import create_app
 from api.settings import Settings
 from tests.databases import BACKENDS, empty_all_tables, fresh_database, migrated_orm
 from tests.factories import Factory
-from tests.graphql_client import GraphQLClient
+from tests.graphql_client import GraphQLClient, serving
 from tests.smtp_server import SmtpServer
 
 
@@ -41,10 +39,8 @@ async def db(backend: Backend) -> Backend:
 
 @pytest.fixture
 async def api(db: Backend) -> AsyncIterator[GraphQLClient]:
-    app = create_app(db.settings, manage_database=False)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://promoplan.test") as http:
-        yield GraphQLClient(http)
+    async with serving(db.settings) as client:
+        yield client
 
 
 @pytest.fixture

@@ -6,12 +6,9 @@ import logging
 import os
 import subprocess
 import sys
-from contextlib import asynccontextmanager
 
-import httpx
 import pytest
 
-from api.app import create_app
 from api.graphql import sdl
 from api.logs import JsonFormatter
 from api.schema_check import breaking, schema_changes
@@ -23,19 +20,10 @@ from api.trusted_documents import (
 )
 from db.models.accounts import Role
 from tests.factories import PASSWORD
-from tests.graphql_client import SHARED, GraphQLClient, error_codes, operations
+from tests.graphql_client import SHARED, error_codes, operations, serving
 
 AD_HOC = "query Mine { viewer { id name } }"
 METRICS_TOKEN = "scrape-secret-4711"
-
-
-@asynccontextmanager
-async def serving(db, **settings):
-    """The API under settings changed from the test defaults."""
-    app = create_app(db.settings.model_copy(update=settings), manage_database=False)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://promoplan.test") as http:
-        yield GraphQLClient(http)
 
 
 async def _by_id(api, document_id: str, variables=None, token=None, **body):
@@ -84,7 +72,7 @@ async def test_an_unknown_document_id_is_a_clear_error(api, make):
 
 async def test_trusted_mode_refuses_unregistered_queries_but_runs_registered_ones(db, make):
     anna = await make.login(Role.STAFF, name="Anna Adler")
-    async with serving(db, trusted_documents=True) as api:
+    async with serving(db.settings, trusted_documents=True) as api:
         refused = await api.post(AD_HOC, token=anna.token)
         assert refused["data"] is None
         assert error_codes(refused) == ["TRUSTED_DOCUMENT_REQUIRED"]
@@ -102,7 +90,7 @@ async def test_trusted_mode_refuses_unregistered_queries_but_runs_registered_one
 
 async def test_trusted_mode_lets_admins_explore(db, make):
     admin = await make.login(Role.ADMIN, name="Ada Admin")
-    async with serving(db, trusted_documents=True) as api:
+    async with serving(db.settings, trusted_documents=True) as api:
         result = await api.post(AD_HOC, token=admin.token)
     assert result["data"]["viewer"]["name"] == "Ada Admin"
 
@@ -217,17 +205,17 @@ async def test_the_calendar_secret_stays_out_of_the_log(api, request_log):
 
 
 async def test_metrics_are_refused_without_the_token(db):
-    async with serving(db, metrics_token=METRICS_TOKEN) as api:
+    async with serving(db.settings, metrics_token=METRICS_TOKEN) as api:
         assert (await api.http.get("/metrics")).status_code == 401
         wrong = await api.http.get("/metrics", headers={"Authorization": "Bearer guess"})
         assert wrong.status_code == 401
-    async with serving(db, metrics_token="") as api:
+    async with serving(db.settings, metrics_token="") as api:
         assert (await api.http.get("/metrics")).status_code == 404
 
 
 async def test_metrics_expose_requests_errors_outbox_and_pool(db, make):
     anna = await make.login(Role.STAFF)
-    async with serving(db, metrics_token=METRICS_TOKEN) as api:
+    async with serving(db.settings, metrics_token=METRICS_TOKEN) as api:
         await api.op("Viewer", token=anna.token)
         await api.post(AD_HOC)  # unauthenticated
         scrape = await api.http.get(
@@ -315,7 +303,7 @@ async def test_readyz_fails_while_the_database_is_unreachable_and_recovers(api, 
 
 async def test_cors_admits_the_configured_origins_only(db):
     spa = "https://app.agentur.example.com"
-    async with serving(db, cors_origins=spa) as api:
+    async with serving(db.settings, cors_origins=spa) as api:
         preflight = {"Access-Control-Request-Method": "POST"}
         allowed = await api.http.options("/graphql", headers={"Origin": spa, **preflight})
         other = await api.http.options(
@@ -332,7 +320,7 @@ async def test_cors_admits_the_configured_origins_only(db):
 async def test_forwarded_client_addresses_are_believed_from_trusted_proxies_only(
     db, request_log, trusted, logged_client
 ):
-    async with serving(db, trusted_proxies=trusted) as api:
+    async with serving(db.settings, trusted_proxies=trusted) as api:
         await api.http.post(
             "/graphql", json={"query": AD_HOC}, headers={"X-Forwarded-For": "203.0.113.7"}
         )
@@ -355,7 +343,7 @@ async def test_introspection_and_suggestions_are_off_by_default(api, make):
 
 async def test_introspection_is_on_for_development(db, make):
     anna = await make.login(Role.STAFF)
-    async with serving(db, introspection=True) as api:
+    async with serving(db.settings, introspection=True) as api:
         result = await api.post(INTROSPECTION, token=anna.token)
         typo = await api.post("{ viewr { id } }", token=anna.token)
     assert result["data"]["__schema"]["queryType"]["name"] == "Query"
