@@ -175,6 +175,8 @@ class ContactPerson(Model):
 
     class Meta:
         table = "contact_persons"
+        # An address's contacts, in the order they are listed.
+        indexes = (("address_id", "last_name", "first_name", "id"),)
 
 
 class ContactTerritory(Model):

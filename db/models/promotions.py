@@ -190,6 +190,7 @@ class TimeEntry(Model):
 
     class Meta:
         table = "time_entries"
+        indexes = (("booking_id", "checked_in_at", "id"),)
 
 
 class Report(Model):
