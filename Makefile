@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint schema schema-check documents bench clean
+.PHONY: run test test-faults lint schema schema-check documents bench clean
 
 # The revision whose schema.graphql clients were built against.
 SCHEMA_BASE ?= HEAD~1
@@ -23,6 +23,11 @@ test: $(INSTALLED)
 	$(BIN)/ruff format --check .
 	$(BIN)/promoplan schema-check --against $(SCHEMA_BASE)
 	$(BIN)/pytest
+
+# Faults under load on PostgreSQL: the database going away, SIGTERM in flight.
+test-faults: $(INSTALLED)
+	TEST_POSTGRES_URL=$${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test} \
+		$(BIN)/pytest -m faults -k postgres tests/test_faults.py
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check --fix .

@@ -15,6 +15,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.body_limit import BodySizeLimit
 from api.calendar_route import calendar_feed
+from api.database_outage import DatabaseUnavailable, unavailable_response
 from api.graphql import GraphQLApp
 from api.health import healthz, readyz
 from api.metrics import metrics_endpoint
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             Route("/metrics", metrics_endpoint, methods=["GET"]),
         ],
         middleware=_middleware(settings),
+        exception_handlers={DatabaseUnavailable: unavailable_response},
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -8,6 +8,9 @@ from typing import ClassVar
 
 from graphql import GraphQLError
 
+from api import database_outage
+from api.database_outage import is_database_unavailable
+
 logger = logging.getLogger("promoplan.errors")
 
 MASKED_MESSAGE = "Internal server error."
@@ -45,15 +48,23 @@ def _coded(error: GraphQLError, code: str) -> GraphQLError:
     return error
 
 
-def _masked(error: GraphQLError) -> GraphQLError:
+def _replaced(error: GraphQLError, message: str, code: str) -> GraphQLError:
     return GraphQLError(
-        MASKED_MESSAGE,
+        message,
         nodes=error.nodes,
         source=error.source,
         positions=error.positions,
         path=error.path,
-        extensions={"code": "INTERNAL_SERVER_ERROR"},
+        extensions={"code": code},
     )
+
+
+def _masked(error: GraphQLError) -> GraphQLError:
+    return _replaced(error, MASKED_MESSAGE, "INTERNAL_SERVER_ERROR")
+
+
+def _unavailable(error: GraphQLError) -> GraphQLError:
+    return _replaced(error, database_outage.MESSAGE, "SERVICE_UNAVAILABLE")
 
 
 def public_error(error: GraphQLError) -> GraphQLError:
@@ -63,6 +74,8 @@ def public_error(error: GraphQLError) -> GraphQLError:
     depth/alias/token limits): the request itself is bad.
     """
     if is_internal(error):
+        if is_database_unavailable(error.original_error):
+            return _unavailable(error)
         return _masked(error)
     if (error.extensions or {}).get("code"):
         return error
@@ -80,5 +93,7 @@ def without_suggestions(error: GraphQLError) -> GraphQLError:
 
 def log_internal_errors(errors: list[GraphQLError]) -> None:
     for error in errors:
-        if is_internal(error):
+        if is_internal(error) and is_database_unavailable(error.original_error):
+            logger.warning("database unavailable at %s: %r", error.path, error.original_error)
+        elif is_internal(error):
             logger.error("internal error at %s", error.path, exc_info=error.original_error)

@@ -20,6 +20,7 @@ from strawberry.types import ExecutionContext, ExecutionResult
 
 from api import trusted_documents
 from api.context import Context, build_context
+from api.database_outage import DatabaseUnavailable, is_database_unavailable
 from api.errors import (
     BadRequest,
     PublicError,
@@ -79,7 +80,12 @@ class GraphQLApp(GraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         assert isinstance(request, Request)
-        return await build_context(request, self.settings)
+        try:
+            return await build_context(request, self.settings)
+        except Exception as exc:
+            if is_database_unavailable(exc):
+                raise DatabaseUnavailable from exc
+            raise
 
     def decode_json(self, data: str | bytes) -> object:
         body = orjson.loads(data)
