@@ -135,7 +135,14 @@ class Loaders:
 
     @cached_property
     def account_groups_of_user(self) -> DataLoader[int, list[AccountGroup]]:
-        return through(AccountGroupMember, "user", "group", where=active_memberships)
+        """A user's groups, as far as the viewer may see them."""
+        visible = self._scoped(scoping.visible_account_groups)
+
+        def where() -> Q:
+            groups = Subquery(AccountGroup.filter(visible()).values("id"))
+            return active_memberships() & Q(group_id__in=groups)
+
+        return through(AccountGroupMember, "user", "group", where=where)
 
     @cached_property
     def members_of_group(self) -> DataLoader[int, list[User]]:
@@ -244,12 +251,14 @@ class Loaders:
 
     @cached_property
     def open_tasks_of_team(self) -> DataLoader[int, list[Task]]:
-        """A team's pool: open tasks no member has claimed yet, soonest due first."""
+        """A team's pool: open tasks no member has claimed yet, soonest due first (to those
+        who may see the team's tasks)."""
+        visible = self._scoped(scoping.visible_tasks)
         return children(
             Task,
             "team_id",
             ("due_at", "id"),
-            where=lambda: Q(status=TaskStatus.OPEN, assignee_id__isnull=True),
+            where=lambda: Q(status=TaskStatus.OPEN, assignee_id__isnull=True) & visible(),
         )
 
     @cached_property
