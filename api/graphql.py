@@ -29,7 +29,7 @@ from api.errors import (
     without_suggestions,
 )
 from api.introspection import IntrospectionPolicy
-from api.limits import limit_extensions
+from api.limits import limit_extensions, nul_refusal
 from api.query_cost import QueryCostLimit
 from api.rate_limit import RequestBudget, budget_key
 from api.request_log import current_record
@@ -107,8 +107,10 @@ class GraphQLApp(GraphQL[Context, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
-        refusal = self._over_budget(request, context, sub_response) or self._resolve_document(
-            request_data, context
+        refusal = (
+            self._over_budget(request, context, sub_response)
+            or self._resolve_document(request_data, context)
+            or nul_refusal(request_data.variables)
         )
         record = current_record()
         if record is not None:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import GraphQLError, ValidationContext, ValidationRule
+from graphql import GraphQLError, StringValueNode, ValidationContext, ValidationRule
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+
+from api.errors import BadRequest
 
 MAX_FIELD_LEVELS = 10
 MAX_ALIASES = 30
@@ -41,10 +43,37 @@ def bad_request_rule(rule: type[ValidationRule]) -> type[ValidationRule]:
     return BadRequestRule
 
 
+NUL_MESSAGE = "Text may not contain the NUL character (U+0000)."
+
+
+def holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(holds_nul(v) for v in value.values())
+    if isinstance(value, list):
+        return any(holds_nul(v) for v in value)
+    return False
+
+
+def nul_refusal(variables: dict[str, Any] | None) -> BadRequest | None:
+    """PostgreSQL text cannot hold U+0000, and no one means to send it."""
+    return BadRequest(NUL_MESSAGE) if holds_nul(variables) else None
+
+
+class NoNulInStrings(ValidationRule):
+    """The same for string literals written in the query itself."""
+
+    def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
+        if "\x00" in node.value:
+            self.report_error(GraphQLError(NUL_MESSAGE, node))
+
+
 LIMIT_RULES: list[type[ValidationRule]] = [
     # Strawberry counts the root field as depth 0.
     bad_request_rule(depth_rule(MAX_FIELD_LEVELS - 1, None)),
     bad_request_rule(alias_rule(MAX_ALIASES)),
+    bad_request_rule(NoNulInStrings),
 ]
 
 

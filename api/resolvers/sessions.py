@@ -26,12 +26,19 @@ class LoggedIn:
     viewer: Viewer
 
 
+# As stored for users (RFC 5321 limits a path to 254 characters).
+MAX_EMAIL_LENGTH = 254
+
+
 async def login(settings: Settings, email: str, password: str) -> LoggedIn:
     key = email.strip().lower()
     if not key:
         raise UserFailure.of("email", ErrorCode.REQUIRED, "email must not be blank.")
     if not password:
         raise UserFailure.of("password", ErrorCode.REQUIRED, "password must not be blank.")
+    if len(key) > MAX_EMAIL_LENGTH:
+        # No login has such an address (nor could a throttle row hold it).
+        raise UserFailure.of(None, ErrorCode.INVALID_CREDENTIALS, WRONG_CREDENTIALS)
     moment = now()
     if await LoginThrottle.exists(email=key, locked_until__gt=moment):
         raise UserFailure.of(
