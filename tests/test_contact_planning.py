@@ -1055,3 +1055,31 @@ async def test_the_generate_contacts_command_names_an_unknown_plan(db):
     assert result.stdout == ""
     assert "plan" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_a_colleague_runs_a_plan_only_for_the_members_they_see(api, make):
+    anna = await make.login(Role.STAFF)
+    ben = await make.login(Role.STAFF)
+    plan = await _plan(api, anna)
+    annas = await _address(api, anna, "Müller GmbH")
+    bens = await _address(api, ben, "Schulz KG")
+    await _member(api, anna, plan, annas)
+    await _member(api, ben, plan, bens)
+    await _generated(api, anna, plan, "2031-01-01", "2031-01-14")
+    annas_calls = await ScheduledContact.filter(
+        member__address_id=int(GlobalID.from_id(annas).node_id)
+    ).count()
+    assert annas_calls > 0
+
+    # Ben neither fills nor purges the calls of a customer he does not see.
+    counts = await _generated(api, ben, plan, "2031-01-01", "2031-01-28", purgeBefore="2031-01-10")
+    assert counts["created"] > 0
+    assert (
+        await ScheduledContact.filter(
+            member__address_id=int(GlobalID.from_id(annas).node_id)
+        ).count()
+        == annas_calls
+    )
+    assert not await ScheduledContact.filter(
+        member__address_id=int(GlobalID.from_id(bens).node_id), date__lt=date(2031, 1, 10)
+    ).exists()

@@ -184,6 +184,17 @@ async def add_inactive_period(viewer: Viewer, address_id: str, span: Range) -> A
     return address
 
 
+async def generation_addresses(
+    viewer: Viewer, plan: ContactPlan, address_ids: list[int] | None
+) -> list[int] | None:
+    """Whom a generation run covers: every member for admins and the plan's responsible
+    user; other staff only the members whose addresses they see (nor may they purge others')."""
+    if address_ids is not None or viewer.is_admin or plan.responsible_id == viewer.user_id:
+        return address_ids
+    members = ContactPlanMember.filter(plan_id=plan.id, address_id__in=visible_address_ids(viewer))
+    return list(await members.values_list("address_id", flat=True))
+
+
 def _workable(viewer: Viewer) -> Q:
     """Entries the viewer may see and work: admins all; the plan's responsible user; staff
     who see the member's address."""

@@ -383,7 +383,7 @@ class PlanningMutation:
             run = contact_generation.Generation(
                 from_=input.from_,
                 until=input.until,
-                address_ids=address_ids,
+                address_ids=await planning.generation_addresses(viewer, plan, address_ids),
                 purge_before=input.purge_before,
                 dry_run=input.dry_run,
             )
