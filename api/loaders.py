@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -20,6 +21,7 @@ from api.permissions import scoping
 from api.permissions.memberships import active_memberships
 from api.permissions.scoping import NOTHING
 from api.permissions.viewer import Viewer
+from api.resolvers.periods import overlapping
 from db.models.accounts import User
 from db.models.activities import (
     Activity,
@@ -58,6 +60,8 @@ from db.models.promotions import (
 from db.models.tasks import Task, TaskStatus
 
 M = TypeVar("M", bound=Model)
+# A promoter and a period [from, to), either end open.
+PromoterPeriod = tuple[int, datetime | None, datetime | None]
 LoadFn = Callable[[Sequence[int]], Awaitable[list[Any]]]
 
 
@@ -335,6 +339,24 @@ class Loaders:
         return children(
             Booking, "appointment_id", ("id",), where=self._scoped(scoping.visible_bookings)
         )
+
+    @cached_property
+    def bookings_of_promoter(self) -> DataLoader[PromoterPeriod, list[Booking]]:
+        """Promoters' bookings overlapping a period, by start: one query per distinct period."""
+        visible = self._scoped(scoping.visible_bookings)
+
+        async def load(keys: Sequence[PromoterPeriod]) -> list[list[Booking]]:
+            promoters_by_period: dict[tuple[Any, Any], set[int]] = defaultdict(set)
+            for promoter_id, from_, to in keys:
+                promoters_by_period[(from_, to)].add(promoter_id)
+            found: dict[PromoterPeriod, list[Booking]] = defaultdict(list)
+            for (from_, to), promoter_ids in promoters_by_period.items():
+                rows = Booking.filter(visible(), promoter_id__in=sorted(promoter_ids))
+                for row in await overlapping(rows, from_, to).order_by("starts_at", "id"):
+                    found[(row.promoter_id, from_, to)].append(row)
+            return [found[key] for key in keys]
+
+        return DataLoader(load_fn=load)
 
     @cached_property
     def time_entries_of_booking(self) -> DataLoader[int, list[TimeEntry]]:

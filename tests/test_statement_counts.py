@@ -948,3 +948,38 @@ def test_mutations_are_left_out_and_queries_kept():
     assert QUERY_OPERATIONS["ProjectReports"] == "customer-portal"
     assert QUERY_OPERATIONS["ProjectOverview"] == "agency-web"
     assert _rows({"a": [{"b": [1, 2]}, {"b": None}, {"b": [3]}]}, "a.b") == 3
+
+
+PROMOTERS_BOOKINGS = """
+query($id: ID!) {
+  node(id: $id) {
+    ... on Project {
+      locations { appointments(first: 100) { edges { node {
+        bookings { promoter { bookings { id } } }
+      } } } }
+    }
+  }
+}"""
+
+
+async def _promoters_bookings(api: GraphQLClient, make: Factory, n: int) -> Measured:
+    world = await _world(make, "admin")
+    async with in_transaction():
+        request = await _project_overview(world, n)
+    with count_queries() as queries:
+        result = await api.post(PROMOTERS_BOOKINGS, request.variables, world.token)
+    assert "errors" not in result, result
+    edges = [
+        edge
+        for location in result["data"]["node"]["locations"]
+        for edge in location["appointments"]["edges"]
+    ]
+    assert len(edges) == n**2
+    return Measured(queries)
+
+
+async def test_a_promoters_bookings_reached_from_many_promoters_load_in_one_batch(api, make):
+    """Beyond the contract: Promoter.bookings(from:, to:) goes through a loader too."""
+    small = await _promoters_bookings(api, make, SMALL)
+    large = await _promoters_bookings(api, make, LARGE)
+    assert large.stable == small.stable and large.most_repeated < LARGE, _growth(small, large)

@@ -14,6 +14,7 @@ from api.resolvers import inputs
 from api.resolvers.bookings import notify_unbooked
 from api.resolvers.failures import ErrorCode, FailureCollector, UserFailure
 from api.resolvers.pagination import Page, PageRequest, paginate
+from api.resolvers.periods import overlapping
 from api.resolvers.projects import project_argument, visible_argument
 from api.settings import Settings
 from db.models.accounts import Language, User
@@ -235,8 +236,4 @@ async def find_appointments(
             queryset = queryset.filter(location__project_id=project.id)
     if query.status is not None:
         queryset = queryset.filter(status=query.status)
-    if query.from_ is not None:
-        queryset = queryset.filter(ends_at__gt=query.from_)
-    if query.to is not None:
-        queryset = queryset.filter(starts_at__lt=query.to)
-    return await paginate(queryset, ("starts_at", "id"), page)
+    return await paginate(overlapping(queryset, query.from_, query.to), ("starts_at", "id"), page)

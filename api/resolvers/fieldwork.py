@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from api.clock import now
@@ -126,15 +125,3 @@ async def submit_report(viewer: Viewer, booking_id: str, answers: list[Answer]) 
 
 async def _project_of(appointment: Appointment) -> int:
     return (await Location.get(id=appointment.location_id)).project_id
-
-
-async def bookings_of_promoter(
-    viewer: Viewer, promoter_id: int, from_: datetime | None, to: datetime | None
-) -> list[Booking]:
-    """A promoter's bookings overlapping [from, to), by start."""
-    queryset = Booking.filter(visible_bookings(viewer), promoter_id=promoter_id)
-    if from_ is not None:
-        queryset = queryset.filter(ends_at__gt=from_)
-    if to is not None:
-        queryset = queryset.filter(starts_at__lt=to)
-    return await queryset.order_by("starts_at", "id")

@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from api.permissions.fields import agency_only, allow, current_viewer, promoter_contact
 from api.permissions.scoping import visible_report_fields, visible_time_entries
-from api.resolvers import fieldwork, projects
+from api.resolvers import projects
 from api.resolvers.pagination import page_of_list
 from api.schema.nodes import Connection, ScopedNode, VisibleNode, page_request
 from api.schema.refs import AddressRef, ContactRef, UserRef, address_of, contact_of, user_of
@@ -96,7 +96,7 @@ class PromoterNode(VisibleNode):
         from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
         to: datetime | None = None,
     ) -> list[BookingNode]:
-        rows = await fieldwork.bookings_of_promoter(current_viewer(info), self.id, from_, to)
+        rows = await info.context.loaders.bookings_of_promoter.load((self.id, from_, to))
         return [BookingNode.of(row) for row in rows]
 
 
