@@ -1,5 +1,5 @@
 """Faults under load (`make test-faults`; CI leaves them out): the database going away and
-coming back, and SIGTERM while requests are in flight."""
+coming back, SIGTERM while requests are in flight, and the mail server down for a minute."""
 
 import asyncio
 import contextlib
@@ -13,9 +13,12 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
+from strawberry.relay import to_base64
 
+from api.notifications.worker import OutboxWorker
 from db.models.accounts import Role
 from db.models.crm import Address, AddressSearchTerm
+from db.models.notifications import MailStatus, OutboxMail
 from tests.graphql_client import error_codes
 from tests.smtp_server import free_port
 
@@ -150,3 +153,32 @@ async def test_sigterm_lets_requests_in_flight_finish_and_leaves_nothing_half_wr
     assert await Address.all().count() == succeeded, "every answered change is there"
     indexed = await AddressSearchTerm.all().distinct().values_list("address_id", flat=True)
     assert len(set(indexed)) == succeeded, "no address without its search terms"
+
+
+async def test_a_minute_without_the_mail_server_loses_no_mail(api, db, make, smtp, mail_settings):
+    anna = await make.login(Role.STAFF)
+    ben = await make.login(Role.STAFF)
+    worker = OutboxWorker(mail_settings.model_copy(update={"outbox_retry_max_seconds": 5}))
+    delivery = asyncio.create_task(worker.run())
+    smtp.stop()
+    assigned = 0
+    try:
+        down_until = time.monotonic() + 60
+        while time.monotonic() < down_until:
+            task = {"title": f"Rückruf {assigned}", "assigneeId": to_base64("User", ben.user.id),
+                    "dueBy": "2036-01-05T10:00:00+00:00"}  # fmt: skip
+            result = await api.op("CreateTask", {"input": task}, anna.token)
+            assert result["data"]["createTask"]["errors"] == [], result
+            assigned += 1
+            await asyncio.sleep(2)
+        assert smtp.mailbox.messages == []
+        assert await OutboxMail.filter(attempts__gt=1).exists(), "delivery was retried"
+        smtp.start()
+        await smtp.mailbox.wait_for(assigned, timeout=60)
+        await asyncio.sleep(1)
+    finally:
+        worker.stop()
+        await delivery
+    ids = smtp.mailbox.message_ids()
+    assert len(ids) == assigned == len(set(ids)), "every mail once"
+    assert await OutboxMail.filter(status=MailStatus.SENT).count() == assigned
