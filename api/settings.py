@@ -71,6 +71,7 @@ class Settings(BaseSettings):
 
     session_ttl_hours: int = Field(default=24 * 7, ge=1, le=24 * 90)
     login_max_failures: int = Field(default=5, ge=1, le=100)
+    login_max_failures_per_client: int = Field(default=30, ge=1, le=10_000)
     login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
 
     # Operating in production.

@@ -7,7 +7,8 @@ import pytest
 
 from db.models.accounts import Role
 from db.models.crm import Address
-from tests.graphql_client import error_codes, serving
+from tests.factories import PASSWORD
+from tests.graphql_client import error_codes, operations, serving
 
 CREATE_ADDRESS = (
     'mutation { createAddress(input: {kind: COMPANY, name: "Fremd"}) { errors { code } } }'
@@ -113,3 +114,27 @@ async def test_anonymous_requests_share_a_budget_per_client_address(db, make):
         signed_in = await api.post_raw("{ viewer { id } }", anna.token)
     assert [g.status_code for g in guesses] == [200, 200, 200, 429]
     assert signed_in.status_code == 200
+
+
+async def test_failed_logins_are_throttled_per_client_address_too(db, make):
+    """Guessing across many e-mail addresses from one place locks that place out."""
+    anna = await make.login(Role.STAFF)
+    login = (
+        'mutation($email: String!) { login(email: $email, password: "guess") '
+        "{ token errors { code } } }"
+    )
+    right = {"email": anna.user.email, "password": PASSWORD}
+    from_far = {"X-Forwarded-For": "203.0.113.9"}
+    async with serving(
+        db.settings, login_max_failures_per_client=3, trusted_proxies="127.0.0.1"
+    ) as api:
+        for number in range(3):
+            guess = await api.post(login, {"email": f"user{number}@example.com"})
+            assert guess["data"]["login"]["errors"] == [{"code": "INVALID_CREDENTIALS"}]
+        locked = await api.op("Login", right)
+        elsewhere = await api.http.post(
+            "/graphql", json={"query": operations()["Login"], "variables": right}, headers=from_far
+        )
+    assert locked["data"]["login"]["token"] is None
+    assert locked["data"]["login"]["errors"][0]["code"] == "TOO_MANY_ATTEMPTS"
+    assert elsewhere.json()["data"]["login"]["token"], "another client address is not locked"

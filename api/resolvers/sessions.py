@@ -30,17 +30,22 @@ class LoggedIn:
 MAX_EMAIL_LENGTH = 254
 
 
-async def login(settings: Settings, email: str, password: str) -> LoggedIn:
+async def login(settings: Settings, email: str, password: str, client: str | None) -> LoggedIn:
+    """Check the password; failures are throttled per e-mail address and per client address."""
     key = email.strip().lower()
     if not key:
         raise UserFailure.of("email", ErrorCode.REQUIRED, "email must not be blank.")
     if not password:
         raise UserFailure.of("password", ErrorCode.REQUIRED, "password must not be blank.")
-    if len(key) > MAX_EMAIL_LENGTH:
+    if len(key) > MAX_EMAIL_LENGTH or "@" not in key:
         # No login has such an address (nor could a throttle row hold it).
         raise UserFailure.of(None, ErrorCode.INVALID_CREDENTIALS, WRONG_CREDENTIALS)
     moment = now()
-    if await LoginThrottle.exists(email=key, locked_until__gt=moment):
+    # Throttle rows are keyed by e-mail, or by "client:<address>": no e-mail lacks an "@".
+    limits = {key: settings.login_max_failures}
+    if client:
+        limits[f"client:{client}"] = settings.login_max_failures_per_client
+    if await LoginThrottle.exists(email__in=list(limits), locked_until__gt=moment):
         raise UserFailure.of(
             None, ErrorCode.TOO_MANY_ATTEMPTS, "Too many failed logins; try again later."
         )
@@ -50,7 +55,8 @@ async def login(settings: Settings, email: str, password: str) -> LoggedIn:
     if not await asyncio.to_thread(verify_password, password, password_hash) or not (
         user and user.is_active
     ):
-        await _record_failure(settings, key, moment)
+        for throttled, most in limits.items():
+            await _record_failure(settings, throttled, most, moment)
         raise UserFailure.of(None, ErrorCode.INVALID_CREDENTIALS, WRONG_CREDENTIALS)
     await LoginThrottle.filter(email=key).delete()
     return await open_session(settings, user)
@@ -67,7 +73,7 @@ async def open_session(settings: Settings, user: User) -> LoggedIn:
     return LoggedIn(minted.secret, user, await session_viewer(user, session.id))
 
 
-async def _record_failure(settings: Settings, key: str, moment: datetime) -> None:
+async def _record_failure(settings: Settings, key: str, most: int, moment: datetime) -> None:
     """Count a failure in single statements, so concurrent guesses all count."""
     window = timedelta(minutes=settings.login_lockout_minutes)
     await LoginThrottle.get_or_create(email=key, defaults={"window_started_at": moment})
@@ -75,7 +81,7 @@ async def _record_failure(settings: Settings, key: str, moment: datetime) -> Non
         failures=0, window_started_at=moment, locked_until=None
     )
     await LoginThrottle.filter(email=key).update(failures=F("failures") + 1)
-    await LoginThrottle.filter(email=key, failures__gte=settings.login_max_failures).update(
+    await LoginThrottle.filter(email=key, failures__gte=most).update(
         locked_until=moment + window
     )
 

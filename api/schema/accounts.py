@@ -261,7 +261,10 @@ class AccountsMutation:
     async def login(self, info: Info, email: str, password: str) -> LoginPayload:
         # Not in a transaction: a failed attempt must still be counted.
         try:
-            done = await sessions.login(info.context.settings, email, password)
+            client = info.context.request.client
+            done = await sessions.login(
+                info.context.settings, email, password, client.host if client else None
+            )
         except UserFailure as failure:
             return LoginPayload(errors=user_errors(failure))
         info.context.sign_in(done.viewer)
