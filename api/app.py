@@ -13,7 +13,7 @@ from starlette.routing import Route
 from tortoise.contrib.starlette import RegisterTortoise
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from api.body_limit import BodySizeLimit
+from api.body_limit import BodyLimits
 from api.calendar_route import calendar_feed
 from api.database_outage import DatabaseUnavailable, unavailable_response
 from api.graphql import GraphQLApp
@@ -84,5 +84,11 @@ def _middleware(settings: Settings) -> list[Middleware]:
             )
         )
     stack.append(Middleware(RequestLogMiddleware))
-    stack.append(Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes))
+    stack.append(
+        Middleware(
+            BodyLimits,
+            max_bytes=settings.max_body_bytes,
+            read_timeout_seconds=settings.body_read_timeout_seconds,
+        )
+    )
     return stack

@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=1024 * 1024, ge=1024, le=64 * 1024 * 1024, alias="PROMOPLAN_MAX_BODY_BYTES"
     )
+    body_read_timeout_seconds: float = Field(
+        default=30, gt=0, le=600, alias="PROMOPLAN_BODY_READ_TIMEOUT_SECONDS"
+    )
     rate_limit_per_minute: int = Field(
         default=600, ge=1, le=1_000_000, alias="PROMOPLAN_RATE_LIMIT_PER_MINUTE"
     )

@@ -3,6 +3,8 @@ cross-site form posts, body size and request budgets. (Introspection and suggest
 test_operations.py; depth, alias, token and cost limits and masked errors:
 test_request_errors.py.)"""
 
+import asyncio
+
 import pytest
 
 from db.models.accounts import Role
@@ -138,3 +140,23 @@ async def test_failed_logins_are_throttled_per_client_address_too(db, make):
     assert locked["data"]["login"]["token"] is None
     assert locked["data"]["login"]["errors"][0]["code"] == "TOO_MANY_ATTEMPTS"
     assert elsewhere.json()["data"]["login"]["token"], "another client address is not locked"
+
+
+async def test_a_client_that_stops_sending_its_body_is_let_go(db, make):
+    anna = await make.login(Role.STAFF)
+    async with serving(db.settings, body_read_timeout_seconds=0.5) as api:
+
+        async def trickle():
+            yield b'{"query": "{ viewer { id } }"'
+            await asyncio.sleep(3)
+            yield b"}"
+
+        started = asyncio.get_running_loop().time()
+        stalled = await api.http.post(
+            "/graphql",
+            content=trickle(),
+            headers={**_bearer(anna.token), "Content-Type": "application/json"},
+        )
+        waited = asyncio.get_running_loop().time() - started
+    assert stalled.status_code == 408
+    assert waited < 2.5, "answered when the body stalled, not when it finished"

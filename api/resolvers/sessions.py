@@ -81,9 +81,7 @@ async def _record_failure(settings: Settings, key: str, most: int, moment: datet
         failures=0, window_started_at=moment, locked_until=None
     )
     await LoginThrottle.filter(email=key).update(failures=F("failures") + 1)
-    await LoginThrottle.filter(email=key, failures__gte=most).update(
-        locked_until=moment + window
-    )
+    await LoginThrottle.filter(email=key, failures__gte=most).update(locked_until=moment + window)
 
 
 async def logout(viewer: Viewer) -> bool:
