@@ -162,7 +162,10 @@ class CrmQuery:
         rows = await groups.list_account_groups(current_viewer(info))
         return [AccountGroupNode.of(row) for row in rows]
 
-    @strawberry.field(extensions=allow(*AGENCY_ROLES), description="All teams, by name.")
+    @strawberry.field(
+        extensions=allow(*AGENCY_ROLES, scopes=(TokenScope.CRM_READ,)),
+        description="All teams, by name.",
+    )
     async def teams(self) -> list[TeamNode]:
         return [TeamNode.of(row) for row in await groups.list_teams()]
 
