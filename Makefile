@@ -43,5 +43,10 @@ schema-check: $(INSTALLED)
 documents: $(INSTALLED)
 	$(BIN)/promoplan documents --write
 
+# The benchmark against a hand-written reference; writes bench/RESULTS.md.
+# BENCH_ARGS=--quick for a smoke run of a few minutes (5% of the data).
+bench: $(INSTALLED)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache

@@ -1,0 +1,10 @@
+"""The benchmark behind `make bench`: the API against a hand-written reference, over HTTP.
+
+`python -m bench [--quick] [--databases sqlite,postgres] [--seconds N]` generates a seeded
+data set, loads it into a fresh SQLite file and a fresh PostgreSQL database, serves the API
+(`python -m api serve`) and the reference (`python -m bench.reference`) side by side, checks
+that both answer the same JSON, drives both with the load generator (`python -m
+bench.loadgen`) in interleaved rounds, and writes bench/RESULTS.md.
+
+This package imports nothing at the top level, so the load generator starts light.
+"""

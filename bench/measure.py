@@ -1,0 +1,171 @@
+"""Measuring a scenario: warm both servers, then interleaved rounds (API, reference,
+reference, API, …) of the load generator in its own process; SQL statements per request
+from the API's request log and the reference's /stats; peak RSS of each server."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import httpx
+
+from bench.options import REPO, Options
+from bench.scenarios import Scenario
+from bench.servers import Server
+
+
+class LoadFailed(RuntimeError):
+    """Requests failed under load."""
+
+
+@dataclass
+class Side:
+    """One server's figures for one scenario, over all its rounds."""
+
+    latencies_ms: list[float] = field(default_factory=list)
+    indices: list[int] = field(default_factory=list)
+    window_s: float = 0.0
+    statements: int = 0
+    logged_requests: int = 0
+    peak_rss_kib: int = 0
+
+    @property
+    def requests(self) -> int:
+        return len(self.latencies_ms)
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.window_s if self.window_s else 0.0
+
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        if not ordered:
+            return math.nan
+        return ordered[min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1)]
+
+    def median_by_request(self) -> dict[int, float]:
+        """Each of the scenario's requests: its median latency in ms."""
+        grouped: dict[int, list[float]] = {}
+        for index, latency in zip(self.indices, self.latencies_ms, strict=True):
+            grouped.setdefault(index, []).append(latency)
+        return {i: sorted(values)[len(values) // 2] for i, values in grouped.items()}
+
+    @property
+    def sql_per_request(self) -> float:
+        return self.statements / self.logged_requests if self.logged_requests else math.nan
+
+
+@dataclass
+class Measurement:
+    scenario: Scenario
+    api: Side
+    reference: Side
+    peak_reset: bool
+    # The machine's 1-minute load average after the scenario (other work shares the CPUs).
+    load_average: float
+    # For latency targets: both servers again with one connection, i.e. without queueing.
+    api_single: Side | None = None
+    reference_single: Side | None = None
+
+    @property
+    def ratio(self) -> float:
+        return self.api.rps / self.reference.rps if self.reference.rps else math.nan
+
+
+def loadgen(
+    server: Server, scenario: Scenario, query: str, seconds: float, concurrency: int
+) -> dict[str, Any]:
+    """One bounded run of the load generator against one server."""
+    spec = {
+        "host": "127.0.0.1",
+        "port": server.port,
+        "path": "/graphql",
+        "concurrency": concurrency,
+        "seconds": seconds,
+        "requests": [
+            {
+                "body": scenario.body(query, v),
+                "headers": {"Authorization": f"Bearer {scenario.token}"},
+            }
+            for v in scenario.variables
+        ],
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.loadgen"],
+        input=json.dumps(spec).encode(),
+        capture_output=True,
+        cwd=REPO,
+        check=False,
+        timeout=seconds + 600,
+    )
+    if done.returncode != 0:
+        raise LoadFailed(f"load generator failed: {done.stderr.decode()[-3000:]}")
+    result = json.loads(done.stdout)
+    if result["failures"]:
+        raise LoadFailed(f"{server.name}, {scenario.key}: failed requests {result['failures']}")
+    return result
+
+
+def _reference_stats(server: Server) -> tuple[int, int]:
+    stats = httpx.get(f"{server.url}/stats", timeout=10).json()
+    return int(stats["requests"]), int(stats["statements"])
+
+
+def _api_round(server: Server, scenario: Scenario, query: str, seconds: float, options: Options,
+               side: Side) -> None:  # fmt: skip
+    start = server.log_size()
+    result = loadgen(server, scenario, query, seconds, options.concurrency)
+    time.sleep(0.3)
+    lines = [line for line in server.log_lines(start) if "sql_statements" in line]
+    bad = [line for line in lines if line.get("outcome") != "ok"]
+    if bad:
+        raise LoadFailed(f"API, {scenario.key}: requests failed: {bad[:3]}")
+    side.latencies_ms += result["latencies_ms"]
+    side.indices += result["indices"]
+    side.window_s += result["window_s"]
+    side.statements += sum(int(line["sql_statements"]) for line in lines)
+    side.logged_requests += len(lines)
+
+
+def _reference_round(server: Server, scenario: Scenario, query: str, seconds: float,
+                     options: Options, side: Side) -> None:  # fmt: skip
+    requests_before, statements_before = _reference_stats(server)
+    result = loadgen(server, scenario, query, seconds, options.concurrency)
+    requests_after, statements_after = _reference_stats(server)
+    side.latencies_ms += result["latencies_ms"]
+    side.indices += result["indices"]
+    side.window_s += result["window_s"]
+    side.statements += statements_after - statements_before
+    side.logged_requests += requests_after - requests_before
+
+
+def measure(
+    scenario: Scenario, query: str, api: Server, reference: Server, options: Options
+) -> Measurement:
+    reset = api.reset_peak_rss() and reference.reset_peak_rss()
+    for server in (api, reference):
+        loadgen(server, scenario, query, options.warmup_seconds, options.concurrency)
+    sides = {"api": Side(), "reference": Side()}
+    per_round = options.seconds / options.rounds
+    for number in range(options.rounds):
+        order = ("api", "reference") if number % 2 == 0 else ("reference", "api")
+        for name in order:
+            if name == "api":
+                _api_round(api, scenario, query, per_round, options, sides[name])
+            else:
+                _reference_round(reference, scenario, query, per_round, options, sides[name])
+    sides["api"].peak_rss_kib = api.peak_rss_kib()
+    sides["reference"].peak_rss_kib = reference.peak_rss_kib()
+    result = Measurement(scenario, sides["api"], sides["reference"], reset, os.getloadavg()[0])
+    if scenario.target_p99_ms is not None:
+        single = replace(options, concurrency=1)
+        result.api_single, result.reference_single = Side(), Side()
+        _api_round(api, scenario, query, per_round, single, result.api_single)
+        _reference_round(reference, scenario, query, per_round, single, result.reference_single)
+    return result
