@@ -114,7 +114,9 @@ class GraphQLApp(GraphQL[Context, None]):
         )
         record = current_record()
         if record is not None:
-            record.operation = request_data.operation_name or _operation_name(request_data.query)
+            name = request_data.operation_name or _operation_name(request_data.query)
+            # Client-chosen: bounded, so it cannot flood the log.
+            record.operation = name[:100] if isinstance(name, str) else None
         if refusal is not None:
             result = ExecutionResult(data=None, errors=[refusal])
         else:
