@@ -31,7 +31,7 @@ def _refused(reason: str) -> Authentication:
     return Authentication(failure=reason)
 
 
-def _bearer_secret(header: str) -> str | None:
+def bearer_secret(header: str) -> str | None:
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         return None
@@ -62,7 +62,7 @@ async def session_viewer(user: User, session_id: int) -> Viewer:
 async def authenticate(header: str | None) -> Authentication:
     if not header:
         return ANONYMOUS
-    secret = _bearer_secret(header)
+    secret = bearer_secret(header)
     presented = parse_secret(secret) if secret else None
     if presented is None or presented.kind not in {SESSION_KIND, API_TOKEN_KIND}:
         return _refused("The Authorization header must be `Bearer <token>`.")

@@ -288,7 +288,8 @@ def schema_check(
     from api.graphql import sdl
     from api.schema_check import breaking, schema_changes
 
-    if schema_file.read_text() != sdl():
+    current = sdl()
+    if schema_file.read_text() != current:
         typer.echo(f"promoplan: {schema_file} is stale: run `make schema`.", err=True)
         raise typer.Exit(1)
     shown = subprocess.run(
@@ -300,7 +301,7 @@ def schema_check(
     if shown.returncode != 0:
         typer.echo(f"promoplan: no {schema_file} at {against}: {shown.stderr.strip()}", err=True)
         raise typer.Exit(2)
-    changes = schema_changes(shown.stdout, sdl())
+    changes = schema_changes(shown.stdout, current)
     for change in changes:
         typer.echo(str(change))
     if refused := breaking(changes):

@@ -373,7 +373,7 @@ class Loaders:
     @cached_property
     def reports_of_project(self) -> DataLoader[int, list[Report]]:
         """Submitted reports of each project that the viewer may read, newest first."""
-        visible = self._scoped(scoping.visible_reports)
+        visible = self._scoped(scoping.visible_booking_parts)
 
         async def load(project_ids: Sequence[int]) -> list[list[Report]]:
             rows = (

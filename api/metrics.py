@@ -25,6 +25,7 @@ from starlette.responses import PlainTextResponse, Response
 from tortoise import connections
 from tortoise.functions import Count, Min
 
+from api.authentication import bearer_secret
 from api.clock import now
 from api.trusted_documents import registry
 from db.models.notifications import MailStatus, OutboxMail
@@ -100,8 +101,8 @@ def _process_registry() -> CollectorRegistry:
 
 
 def _authorized(request: Request, token: str) -> bool:
-    scheme, _, presented = request.headers.get("authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(presented.encode(), token.encode())
+    presented = bearer_secret(request.headers.get("authorization", ""))
+    return presented is not None and hmac.compare_digest(presented.encode(), token.encode())
 
 
 async def metrics_endpoint(request: Request) -> Response:

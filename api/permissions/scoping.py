@@ -212,11 +212,8 @@ def visible_report_fields(viewer: Viewer) -> Q:
     return Q(project_id__in=_ids(Project, visible_projects(viewer)))
 
 
-def visible_time_entries(viewer: Viewer) -> Q:
-    return Q(booking_id__in=_ids(Booking, visible_bookings(viewer)))
-
-
-def visible_reports(viewer: Viewer) -> Q:
+def visible_booking_parts(viewer: Viewer) -> Q:
+    """Reports and time entries, seen with their booking."""
     return Q(booking_id__in=_ids(Booking, visible_bookings(viewer)))
 
 

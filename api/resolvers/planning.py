@@ -200,6 +200,8 @@ def _workable(viewer: Viewer) -> Q:
     who see the member's address."""
     if viewer.is_admin:
         return Q()
+    # scoping.visible_plan_members states the same rule for one member; here the plan
+    # condition stays outside the subquery, where an OR would cost an index on addresses.
     members = ContactPlanMember.filter(address_id__in=visible_address_ids(viewer)).values("id")
     return Q(plan__responsible_id=viewer.user_id) | Q(member_id__in=Subquery(members))
 

@@ -16,11 +16,11 @@ from tortoise.transactions import in_transaction
 from api.credentials import hash_password
 from api.permissions.scoping import (
     visible_appointments,
+    visible_booking_parts,
     visible_bookings,
     visible_locations,
     visible_projects,
     visible_promoters,
-    visible_reports,
 )
 from api.permissions.viewer import Viewer
 from api.resolvers import inputs
@@ -75,7 +75,7 @@ SCOPES: dict[type[Model], Callable[[Viewer], Q]] = {
     Appointment: visible_appointments,
     Booking: visible_bookings,
     Promoter: visible_promoters,
-    Report: visible_reports,
+    Report: visible_booking_parts,
 }
 
 

@@ -10,7 +10,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from api.permissions.fields import agency_only, allow, current_viewer, promoter_contact
-from api.permissions.scoping import visible_report_fields, visible_time_entries
+from api.permissions.scoping import visible_booking_parts, visible_report_fields
 from api.resolvers import projects
 from api.resolvers.pagination import page_of_list
 from api.schema.nodes import Connection, ScopedNode, VisibleNode, page_request
@@ -104,7 +104,7 @@ class PromoterNode(VisibleNode):
 class TimeEntryNode(ScopedNode):
     read_scopes = READ_SCOPES
     model = models.TimeEntry
-    scope = staticmethod(visible_time_entries)
+    scope = staticmethod(visible_booking_parts)
     id: relay.NodeID[int]
     checked_in_at: datetime
     checked_out_at: datetime | None
