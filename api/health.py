@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse
 from tortoise import connections
 
 import db.migrations
+from api.database_outage import is_database_unavailable
 
 logger = logging.getLogger("promoplan.health")
 
@@ -36,10 +37,24 @@ async def pending_migrations() -> list[str]:
     return sorted(shipped_migrations() - applied)
 
 
+async def _probe(attempts: int) -> list[str]:
+    """Pending migrations, asked until a live connection answers: after an outage each
+    pooled connection fails once before the pool replaces it, which is no outage."""
+    for _ in range(attempts - 1):
+        try:
+            return await pending_migrations()
+        except Exception as exc:
+            if not is_database_unavailable(exc):
+                raise
+    return await pending_migrations()
+
+
 async def readyz(request: Request) -> JSONResponse:
     """The database answers and carries every migration this code expects."""
+    # One try per pooled connection that may have gone stale, and one fresh.
+    attempts = request.app.state.settings.database_pool_size + 1
     try:
-        pending = await asyncio.wait_for(pending_migrations(), READINESS_TIMEOUT_SECONDS)
+        pending = await asyncio.wait_for(_probe(attempts), READINESS_TIMEOUT_SECONDS)
     except Exception as exc:  # any failure to reach the database means "not ready"
         logger.warning("not ready: database unreachable (%s)", type(exc).__name__)
         return JSONResponse({"status": "unavailable", "reason": "database unreachable"}, 503)
