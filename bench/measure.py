@@ -117,8 +117,8 @@ def _reference_stats(server: Server) -> tuple[int, int]:
     return int(stats["requests"]), int(stats["statements"])
 
 
-def _api_round(server: Server, scenario: Scenario, query: str, seconds: float, options: Options,
-               side: Side) -> None:  # fmt: skip
+def api_round(server: Server, scenario: Scenario, query: str, seconds: float, options: Options,
+              side: Side) -> None:  # fmt: skip
     start = server.log_size()
     result = loadgen(server, scenario, query, seconds, options.concurrency)
     time.sleep(0.3)
@@ -157,7 +157,7 @@ def measure(
         order = ("api", "reference") if number % 2 == 0 else ("reference", "api")
         for name in order:
             if name == "api":
-                _api_round(api, scenario, query, per_round, options, sides[name])
+                api_round(api, scenario, query, per_round, options, sides[name])
             else:
                 _reference_round(reference, scenario, query, per_round, options, sides[name])
     sides["api"].peak_rss_kib = api.peak_rss_kib()
@@ -166,6 +166,6 @@ def measure(
     if scenario.target_p99_ms is not None:
         single = replace(options, concurrency=1)
         result.api_single, result.reference_single = Side(), Side()
-        _api_round(api, scenario, query, per_round, single, result.api_single)
+        api_round(api, scenario, query, per_round, single, result.api_single)
         _reference_round(reference, scenario, query, per_round, single, result.reference_single)
     return result

@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bench import scaling_report
 from bench.dataset import Dataset
 from bench.machine import machine, versions
 from bench.measure import Measurement, Side
@@ -94,7 +95,7 @@ def _database_section(run: DatabaseRun, options: Options) -> list[str]:
     if not all(m.peak_reset for m in run.measurements):
         lines += ["", "Peak RSS could not be reset between scenarios: it is the process's peak."]
     lines += [f"- {note}" for note in run.notes]
-    return [*lines, ""]
+    return [*lines, "", *scaling_report.section(run.scaling, options)]
 
 
 def _share(profile: Profile, *names: str) -> float:
@@ -129,6 +130,8 @@ def _why(run: DatabaseRun, subject: str, latency: bool) -> str:
             f"{measured.reference_single.percentile(0.5):.0f} ms (reference) "
             "at the median"
         )
+    if subject == "scaling" and run.scaling:
+        parts.append(scaling_report.why(run.scaling))
     if subject in run.profiles:
         parts.append(f"profile: {reading(run.profiles[subject])}")
     return "; ".join(parts) or "-"
@@ -235,6 +238,7 @@ def _summary(runs: list[DatabaseRun]) -> list[str]:
         )
         lines += ["", f"GenerateScheduledContacts for the whole plan over a quarter: {times} "
                   "(target on SQLite: < 10 s)."]  # fmt: skip
+    lines += [line for run in runs for line in scaling_report.summary(run.scaling)]
     met = sum(v.met for run in runs for v in run.verdicts)
     total = sum(len(run.verdicts) for run in runs)
     return [*lines, "", f"Targets met: {met} of {total} (details under Targets).", ""]
@@ -286,7 +290,10 @@ METHOD = [
     "- req/s = requests completed / time from the first request to the last answer; "
     "p50/p99 over all requests of all rounds, measured by the client. SQL/request: the API's "
     "request log (`sql_statements`), the reference's own count. Peak RSS: VmHWM of the "
-    "server process, reset (`/proc/PID/clear_refs`) before each scenario's warm-up.",
+    "server process (of several, each one's summed), reset (`/proc/PID/clear_refs`) before "
+    "each scenario's warm-up.",
+    "- On PostgreSQL, afterwards, the API's throughput with 1 and with 2 processes "
+    "(`--workers 2`), alternating in rounds the same way (see that section).",
     "- The machine's cores are shared by the server, the load generator and PostgreSQL.",
     "",
 ]

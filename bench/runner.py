@@ -19,6 +19,7 @@ from bench.generation import GenerationRun, generate
 from bench.measure import Measurement, measure
 from bench.options import Options
 from bench.profiling import Profile, profile_generation, profile_scenario
+from bench.scaling import ScalingMeasurement, measure_scaling
 from bench.scenarios import Scenario, build_scenarios
 from bench.servers import Server, start_api, start_reference
 from bench.targets import Verdict, judge
@@ -33,6 +34,8 @@ class DatabaseRun:
     measurements: list[Measurement] = field(default_factory=list)
     agreements: dict[str, Agreement] = field(default_factory=dict)
     generation: GenerationRun | None = None
+    # PostgreSQL only: throughput with 1 and 2 API processes.
+    scaling: list[ScalingMeasurement] = field(default_factory=list)
     verdicts: list[Verdict] = field(default_factory=list)
     profiles: dict[str, Profile] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -90,6 +93,24 @@ def _measure_all(
             f"{m.reference.sql_per_request:.1f} SQL; ratio {m.ratio:.1%}")  # fmt: skip
 
 
+def _measure_scaling(
+    run: DatabaseRun,
+    database: Database,
+    scenarios: list[Scenario],
+    operations: dict[str, str],
+    options: Options,
+) -> None:
+    say(f"{run.kind}: throughput with 1 and 2 API processes (two more API servers)")
+    run.scaling = measure_scaling(database, scenarios, operations, options)
+    for m in run.scaling:
+        one, two = m.by_count[1], m.by_count[2]
+        say(f"  {m.scenario.key}: 1 process {one.side.rps:.1f} req/s "
+            f"({one.usage.cpus(one.usage.server_s):.2f} CPU), 2 processes "
+            f"{two.side.rps:.1f} req/s ({two.usage.cpus(two.usage.server_s):.2f} CPU); "
+            f"ratio {m.ratio:.2f}x; machine busy {one.usage.busy_share:.0%} / "
+            f"{two.usage.busy_share:.0%}")  # fmt: skip
+
+
 def _profile_misses(
     run: DatabaseRun,
     database: Database,
@@ -109,7 +130,7 @@ def _profile_misses(
         run.notes.append("Profiles skipped: pyinstrument is not installed in this environment.")
         return
     by_key = {s.key: s for s in scenarios}
-    for key in sorted(missed - {"generation"}):
+    for key in sorted(key for key in missed if key in by_key):
         say(f"  profiling the API on {key}")
         scenario = by_key[key]
         query = operations[scenario.operation]
@@ -149,6 +170,8 @@ def run_database(
         reference = start_reference(database, options.workdir)
         scenarios = build_scenarios(facts, tokens, operations, api.url)
         _measure_all(run, scenarios, operations, api, reference, options)
+        if kind == "postgres":
+            _measure_scaling(run, database, scenarios, operations, options)
         say(f"{kind}: GenerateScheduledContacts for {facts.plan_members:,} members")
         run.generation = generate(
             api,
@@ -161,7 +184,8 @@ def run_database(
         say(f"  created {run.generation.created:,} calls in {run.generation.seconds:.2f} s")
         _stop(api, reference)
         api = reference = None
-        run.verdicts = judge(kind, run.measurements, run.generation, dataset.counts()["addresses"])
+        addresses = dataset.counts()["addresses"]
+        run.verdicts = judge(kind, run.measurements, run.generation, addresses, run.scaling)
         _profile_misses(run, database, scenarios, operations, tokens, dataset, options)
     finally:
         _stop(api, reference)

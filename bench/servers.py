@@ -1,9 +1,12 @@
 """The two servers under test, each its own process on 127.0.0.1: the API as `python -m api
-serve` (optionally under pyinstrument) and the reference as `python -m bench.reference`.
-Peak resident memory is the process's VmHWM, which can be reset between scenarios."""
+serve` (optionally under pyinstrument, optionally with several worker processes) and the
+reference as `python -m bench.reference`. Peak resident memory is the VmHWM of each of the
+server's processes (a supervisor's workers are its children), summed, and can be reset
+between scenarios."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -17,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from bench import procs
 from bench.databases import Database
 from bench.options import REPO
 
@@ -53,22 +57,25 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def _status(self, key: str) -> int:
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith(f"{key}:"):
-                return int(line.split()[1])
-        raise ServerFailed(f"{self.name}: no {key} in /proc")
+    def pids(self) -> list[int]:
+        """The server's process and its descendants (with --workers, the workers)."""
+        return procs.tree(self.process.pid)
+
+    def workers(self) -> list[int]:
+        """The processes that serve requests: uvicorn's spawned workers, else the server."""
+        spawned = [
+            pid
+            for pid in procs.children(self.process.pid)
+            if "multiprocessing.spawn" in procs.command_line(pid)
+        ]
+        return spawned or [self.process.pid]
 
     def peak_rss_kib(self) -> int:
-        return self._status("VmHWM")
+        """The sum of each of the server's processes' own peak."""
+        return sum(procs.status_kib(pid, "VmHWM") for pid in self.pids())
 
     def reset_peak_rss(self) -> bool:
-        """Start the peak over from the current RSS (Linux `clear_refs` 5)."""
-        try:
-            Path(f"/proc/{self.process.pid}/clear_refs").write_text("5")
-        except OSError:
-            return False
-        return True
+        return all([procs.reset_peak_rss(pid) for pid in self.pids()])
 
     def log_size(self) -> int:
         self.log_file.flush()
@@ -91,6 +98,22 @@ class Server:
     def log_tail(self, count: int = 30) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-count:])
 
+    def wait_workers(self, count: int, log_start: int, timeout: float = 120) -> None:
+        """Wait until `count` workers have started: /healthz answers once the first has."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise ServerFailed(f"{self.name} exited:\n{self.log_tail()}")
+            started = [
+                line
+                for line in self.log_lines(log_start)
+                if line.get("message") == "Application startup complete."
+            ]
+            if len(started) >= count:
+                return
+            time.sleep(0.2)
+        raise ServerFailed(f"{self.name}: {count} workers not up after {timeout} s")
+
     def wait_ready(self, path: str, timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -107,12 +130,17 @@ class Server:
     def stop(self, timeout: float = 60) -> None:
         """SIGINT, as Ctrl-C: uvicorn shuts down and a profiler writes its report."""
         if self.process.poll() is None:
+            descendants = self.pids()[1:]
             self.process.send_signal(signal.SIGINT)
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+                # A killed supervisor leaves its workers running.
+                for pid in descendants:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
         self.log_file.close()
 
 
@@ -125,16 +153,26 @@ def _start(name: str, command: list[str], env: dict[str, str], log_path: Path, p
     return Server(name, process, port, log_path, log_file)
 
 
-def start_api(database: Database, workdir: Path, profile_to: Path | None = None) -> Server:
+def start_api(
+    database: Database, workdir: Path, profile_to: Path | None = None, workers: int = 1
+) -> Server:
     port = free_port()
     env = {**os.environ, **API_ENV, "DATABASE_URL": database.url}
     command = [sys.executable, "-m", "api", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    suffix = ""
+    if workers > 1:
+        command += ["--workers", str(workers)]
+        suffix = f"-{workers}-workers"
     if profile_to is not None:
         command = [sys.executable, "-m", "bench.profiled_api", "--port", str(port),
                    "--out", str(profile_to)]  # fmt: skip
-    suffix = "-profile" if profile_to is not None else ""
-    server = _start("API", command, env, workdir / f"api-{database.kind}{suffix}.log", port)
+        suffix = "-profile"
+    log_path = workdir / f"api-{database.kind}{suffix}.log"
+    log_start = log_path.stat().st_size if log_path.exists() else 0
+    server = _start("API", command, env, log_path, port)
     server.wait_ready("/healthz")
+    if workers > 1:
+        server.wait_workers(workers, log_start)
     return server
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from bench.generation import GenerationRun
 from bench.measure import Measurement
+from bench.scaling import ScalingMeasurement, label
 
 GENERATION_SECONDS = 10.0
 GENERATION_MEMBERS = 10_000
+SCALING_RATIO = 1.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,15 +96,43 @@ def generation_verdict(database: str, run: GenerationRun) -> Verdict | None:
     )
 
 
+def scaling_verdict(database: str, measurements: list[ScalingMeasurement]) -> Verdict | None:
+    if not measurements:
+        return None
+    worst = min(measurements, key=lambda m: m.ratio)
+    met = worst.ratio >= SCALING_RATIO
+    gap = (
+        "met"
+        if met
+        else f"{SCALING_RATIO - worst.ratio:.2f} short at worst ({label(worst.scenario)})"
+    )
+    measured = "; ".join(
+        f"{label(m.scenario)} {m.ratio:.2f}x ({m.by_count[1].side.rps:.1f} → "
+        f"{m.by_count[2].side.rps:.1f} req/s)"
+        for m in measurements
+    )
+    return Verdict(
+        database,
+        "scaling",
+        f"2 API processes ≥ {SCALING_RATIO:g}x the throughput of 1 (PostgreSQL only; "
+        f"{os.cpu_count()} CPUs)",
+        measured,
+        met,
+        gap,
+    )
+
+
 def judge(
     database: str,
     measurements: list[Measurement],
     generation: GenerationRun | None,
     addresses: int,
+    scaling: list[ScalingMeasurement],
 ) -> list[Verdict]:
     verdicts: list[Verdict | None] = []
     for m in measurements:
         verdicts += [ratio_verdict(database, m), p99_verdict(database, m, addresses)]
     if generation is not None:
         verdicts.append(generation_verdict(database, generation))
+    verdicts.append(scaling_verdict(database, scaling))
     return [v for v in verdicts if v is not None]
