@@ -68,29 +68,14 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
     """Apply pending migrations, then serve the API on /graphql."""
-    import uvicorn
-
-    from api.logs import logging_config
+    from api import serving
 
     settings = _settings()
     asyncio.run(apply_migrations(settings.database_url))
     typer.echo(f"Serving on http://{host}:{port}/graphql")
-    # h11 with the asyncio loop stayed fastest for deep GraphQL responses on Python 3.11.
-    uvicorn.run(
-        "api.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        loop="asyncio",
-        http="h11",
-        log_config=logging_config(settings.log_level),
-        access_log=False,
-        # X-Forwarded-* are honoured by the app, from PROMOPLAN_TRUSTED_PROXIES only.
-        proxy_headers=False,
-        # On SIGTERM, requests in flight get this long to finish.
-        timeout_graceful_shutdown=30,
-    )
+    status = serving.serve(host, port, workers, settings.log_level)
+    if status:
+        raise typer.Exit(status)
 
 
 @cli.command("create-user")
