@@ -16,6 +16,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from api.body_limit import BodyLimits
 from api.calendar_route import calendar_feed
 from api.database_outage import DatabaseUnavailable, unavailable_response
+from api.gc_tuning import tune_garbage_collector
 from api.graphql import GraphQLApp
 from api.health import healthz, readyz
 from api.metrics import metrics_endpoint
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         config = tortoise_config(settings.database_url, settings.database_pool_size)
         # RegisterTortoise keeps a global context: the lifespan runs in its own task.
         async with RegisterTortoise(app, config=config):
+            tune_garbage_collector(settings.gc_threshold)
             if not settings.outbox_worker_in_process:
                 yield
                 return

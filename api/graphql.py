@@ -29,6 +29,7 @@ from api.errors import (
     without_suggestions,
 )
 from api.introspection import IntrospectionPolicy
+from api.level_execution import LevelExecutionContext
 from api.limits import limit_extensions, nul_refusal
 from api.query_cost import QueryCostLimit
 from api.rate_limit import RequestBudget, budget_key
@@ -51,6 +52,7 @@ def build_schema() -> PromoplanSchema:
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(relay_max_results=100, scalar_map=SCALAR_MAP),
+        execution_context_class=LevelExecutionContext,
         extensions=[
             IntrospectionPolicy,
             *limit_extensions(),

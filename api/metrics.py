@@ -40,6 +40,11 @@ LATENCY = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )  # fmt: skip
 ERRORS = Counter("promoplan_errors_total", "GraphQL errors by code.", ["code"])
+LEVEL_FALLBACKS = Counter(
+    "promoplan_level_execution_fallbacks_total",
+    "Queries that left the level executor's common path (an error, a null where none may "
+    "be) and ran again on graphql-core's executor.",
+)  # fmt: skip
 
 
 def _operation_label(operation: str | None) -> str:

@@ -89,6 +89,10 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         default=600, ge=1, le=1_000_000, alias="PROMOPLAN_RATE_LIMIT_PER_MINUTE"
     )
+    # Queries run breadth first (api/level_execution.py); off: graphql-core's executor only.
+    level_execution: bool = Field(default=True, alias="PROMOPLAN_LEVEL_EXECUTION")
+    # Container objects allocated between two young-generation collections (see gc_tuning).
+    gc_threshold: int = Field(default=50_000, ge=700, le=1_000_000, alias="PROMOPLAN_GC_THRESHOLD")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", alias="PROMOPLAN_LOG_LEVEL"
     )

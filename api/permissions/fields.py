@@ -29,6 +29,9 @@ def current_viewer(info: Info) -> Viewer:
 class Allow(BasePermission):
     message = "This login or token may not use this field."
     error_extensions = {"code": "FORBIDDEN"}  # noqa: RUF012
+    # Decided by the viewer alone, never the object: the level executor asks once per
+    # selection (api/level_fields.py).
+    viewer_only = True
 
     def __init__(
         self,

@@ -1,0 +1,148 @@
+"""How the level executor reads a field off an object: what strawberry's resolver wrapper
+does for every object (an Info, argument conversion, field extensions), done once per
+selection instead.
+
+A field with permission extensions is decided once when each permission says it looks at
+the viewer only (`viewer_only`): allowed, the field is read like one without extensions;
+refused silently, it is that null or empty list on every object. Anything else -- another
+extension, exception handlers, a permission that looks at the object -- goes through
+strawberry's own wrapper, object by object.
+"""
+
+from __future__ import annotations
+
+from base64 import b64encode
+from collections.abc import Callable
+from functools import partial
+from operator import attrgetter
+from typing import Any
+
+from graphql import GraphQLField, GraphQLResolveInfo, GraphQLSchema
+from strawberry.permission import PermissionExtension
+from strawberry.relay import Node
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types import Info
+from strawberry.types.arguments import convert_arguments
+from strawberry.types.field import StrawberryField
+
+Reader = Callable[[Any], Any]
+
+
+class Refused(Exception):
+    """A permission refuses the field with an error: graphql-core must answer it."""
+
+
+def field_reader(
+    schema: GraphQLSchema,
+    definition: GraphQLField,
+    info: GraphQLResolveInfo,
+    arguments: dict[str, Any],
+) -> Reader:
+    """The function giving the field's value (or awaitable) for one object."""
+    wrapper: Reader = partial(definition.resolve, info=info, **arguments)  # type: ignore[arg-type]
+    field = (definition.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if not isinstance(field, StrawberryField):
+        return wrapper
+    strawberry_schema = schema._strawberry_schema  # type: ignore[attr-defined]
+    converter = strawberry_schema.schema_converter
+    if converter._get_field_exception_handlers(field):
+        return wrapper
+    strawberry_info = strawberry_schema.config.info_class(_raw_info=info, _field=field)
+    kwargs = convert_arguments(
+        arguments, field.arguments, converter.scalar_registry, strawberry_schema.config,
+        strawberry_info,
+    )  # fmt: skip
+    if field.extensions:
+        if not _decided_by_viewer(field):
+            return wrapper
+        refusal = _refusal(field, strawberry_info, kwargs)
+        if refusal is not _PERMITTED:
+            return lambda _source: refusal
+    if field.base_resolver is None:
+        return attrgetter(field.python_name)
+    return _global_id(strawberry_schema, field, info) or _direct_call(
+        field, strawberry_info, kwargs
+    )
+
+
+def _node_method(name: str) -> Any:
+    return getattr(Node, name).__func__
+
+
+_NODE_ID_RESOLVER = next(
+    field.base_resolver.wrapped_func.__func__  # type: ignore[union-attr]
+    for field in Node.__strawberry_definition__.fields  # type: ignore[attr-defined]
+    if field.python_name == "_id"
+)
+
+
+def _global_id(
+    strawberry_schema: Any, field: StrawberryField, info: GraphQLResolveInfo
+) -> Reader | None:
+    """A relay node's `id` as strawberry's Node._id computes it -- base64 of "Type:id" --
+    when the type keeps Node's own resolve_id and resolve_typename."""
+    resolver = field.base_resolver
+    assert resolver is not None
+    if getattr(resolver.wrapped_func, "__func__", None) is not _NODE_ID_RESOLVER:
+        return None
+    definition = strawberry_schema.get_type_by_name(info.parent_type.name)
+    origin = getattr(definition, "origin", None)
+    if not isinstance(origin, type) or not issubclass(origin, Node):
+        return None
+    for method in ("resolve_id", "resolve_typename"):
+        if getattr(origin, method).__func__ is not _node_method(method):
+            return None
+    prefix = f"{info.parent_type.name}:"
+    id_attribute = origin.resolve_id_attr()
+
+    def read(source: Any) -> str:
+        node_id = getattr(source, id_attribute)
+        if node_id is None:
+            raise Refused  # strawberry fails on it; graphql-core answers
+        return b64encode(f"{prefix}{node_id}".encode()).decode()
+
+    return read
+
+
+_PERMITTED = object()
+
+
+def _decided_by_viewer(field: StrawberryField) -> bool:
+    return all(
+        isinstance(extension, PermissionExtension)
+        and all(getattr(permission, "viewer_only", False) for permission in extension.permissions)
+        for extension in field.extensions
+    )
+
+
+def _refusal(field: StrawberryField, info: Info, kwargs: dict[str, Any]) -> Any:
+    """_PERMITTED, or what every object answers when a permission refuses silently."""
+    for extension in field.extensions:
+        assert isinstance(extension, PermissionExtension)
+        for permission in extension.permissions:
+            if permission.has_permission(None, info, **kwargs) is True:
+                continue
+            if not extension.fail_silently:
+                raise Refused
+            return [] if extension.return_empty_list else None
+    return _PERMITTED
+
+
+def _direct_call(field: StrawberryField, info: Info, kwargs: dict[str, Any]) -> Reader:
+    """The resolver with its arguments bound, passed the object as strawberry would."""
+    resolver = field.base_resolver
+    assert resolver is not None
+    if resolver.info_parameter is not None:
+        kwargs = {**kwargs, resolver.info_parameter.name: info}
+    source_names = [p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p]
+    function = resolver.wrapped_func
+    if resolver.self_parameter is not None and not source_names:
+        return lambda source: function(source, **kwargs)
+    if not source_names:
+        return lambda _source: function(**kwargs)
+
+    def call(source: Any) -> Any:
+        named = {**kwargs, **dict.fromkeys(source_names, source)}
+        return function(source, **named) if resolver.self_parameter else function(**named)
+
+    return call
