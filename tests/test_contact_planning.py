@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 from strawberry.relay import GlobalID, to_base64
 
+from api.resolvers import contact_generation
 from db.models.accounts import Role
 from db.models.planning import (
     ContactOutcome,
+    ContactPlan,
     ContactPlanMember,
     Order,
     OrderLine,
@@ -574,6 +576,57 @@ async def test_a_dry_run_answers_the_same_counts_and_writes_nothing(api, make):
         "skipped": real["created"] + real["skipped"],
         "purged": 0,
     }
+
+
+async def test_a_run_in_many_batches_writes_counts_and_reports_each_row_once(
+    api, make, monkeypatch
+):
+    # Batches of 4 split members' days and fall across rows that exist already.
+    monkeypatch.setattr(contact_generation, "SQLITE_BATCH", 4)
+    monkeypatch.setattr(contact_generation, "POSTGRES_BATCH", 4)
+    anna = await make.login(Role.STAFF)
+    plan = await _plan(api, anna)
+    shop = await _address(api, anna, "Müller GmbH")
+    away = await _address(api, anna, "Schulz KG")
+    await _member(api, anna, plan, shop, contactFrom="09:30", contactUntil="11:00")
+    await _member(api, anna, plan, away)
+    await _member(api, anna, plan, await _address(api, anna, "Meier AG"))
+    assert (await _exception(api, anna, plan, "2031-01-14", "2031-01-14"))["errors"] == []
+    assert (await _inactive(api, anna, away, "2031-01-20", "2031-01-24"))["errors"] == []
+    first = await _generated(api, anna, plan, "2031-01-08", "2031-01-17")
+    plan_pk = int(GlobalID.from_id(plan).node_id)
+    earlier = await ScheduledContact.filter(plan_id=plan_pk).values_list("id", flat=True)
+    assert first["created"] == len(earlier) == 3 * 2
+
+    reports: list[tuple[int, int]] = []
+    counts = await contact_generation.generate(
+        await ContactPlan.get(pk=plan_pk),
+        contact_generation.Generation(from_=date(2031, 1, 1), until=date(2031, 1, 31)),
+        lambda done, total: reports.append((done, total)),
+    )
+
+    members = await ContactPlanMember.filter(plan_id=plan_pk).order_by("id")
+    days = [_d(d) for d in _days("2031-01-01", "2031-01-31", ("TUESDAY", "THURSDAY"))]
+    run_days = [d for d in days if d != date(2031, 1, 14)]
+    wanted = [
+        (m.id, d, m.contact_from or "00:00")
+        for m in members
+        for d in run_days
+        if m != members[1] or not date(2031, 1, 20) <= d <= date(2031, 1, 24)
+    ]
+    assert counts == contact_generation.Counts(
+        created=len(wanted) - len(earlier),
+        skipped=3 * len(days) - len(wanted) + len(earlier),
+        purged=0,
+    )
+    assert [done for done, _ in reports] == [4] * (len(wanted) // 4) + [len(wanted) % 4]
+    assert {total for _, total in reports} == {len(wanted)}
+    rows = await ScheduledContact.filter(plan_id=plan_pk, id__gt=max(earlier)).order_by("id")
+    added = [(r.member_id, r.date, r.window_start) for r in rows]
+    # In member, then day order; the first run's days are not written again.
+    assert added == [row for row in wanted if not _d("2031-01-08") <= row[1] <= _d("2031-01-17")]
+    assert {r.status for r in rows} == {ContactOutcome.OPEN}
+    assert {r.note for r in rows} == {""}
 
 
 async def test_a_dry_purge_counts_and_deletes_nothing(api, make):
