@@ -7,6 +7,7 @@ import sys
 import time
 
 from bench import dataset as data
+from bench.levers import time_datetime_parsing
 from bench.options import Options, parse
 from bench.report import RunInfo, render
 from bench.runner import DatabaseRun, run_database, say
@@ -25,11 +26,14 @@ def _run(options: Options) -> None:
     runs: list[DatabaseRun] = []
     for kind in options.databases:
         runs.append(run_database(kind, options, dataset, operations))
+    say("timing datetime parsing: ciso8601 against iso8601")
+    parsing = time_datetime_parsing()
     info = RunInfo(
         command=" ".join(["python -m bench", *sys.argv[1:]]),
         build_seconds=build_seconds,
         total_seconds=time.monotonic() - started,
         operations_source=source,
+        datetime_parsing=parsing,
     )
     options.results.write_text(render(options, dataset, runs, info))
     missed = [v for run in runs for v in run.verdicts if not v.met]

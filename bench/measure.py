@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -59,6 +60,11 @@ class Side:
     @property
     def sql_per_request(self) -> float:
         return self.statements / self.logged_requests if self.logged_requests else math.nan
+
+
+def ms_text(value: float) -> str:
+    """A latency in ms as the report shows it."""
+    return "-" if math.isnan(value) else f"{value:.1f}" if value < 100 else f"{value:.0f}"
 
 
 @dataclass
@@ -145,25 +151,40 @@ def _reference_round(server: Server, scenario: Scenario, query: str, seconds: fl
     side.logged_requests += requests_after - requests_before
 
 
+def alternate(
+    servers: Sequence[Server], scenario: Scenario, query: str, seconds: float,
+    options: Options, one_round: Callable[[int, float], None],
+) -> bool:  # fmt: skip
+    """Reset the servers' peak RSS and warm each up, then `options.rounds` rounds that take
+    `seconds` in all per server, in order and reversed by turns (a, b, b, a, …) so machine
+    noise is shared: `one_round(i, s)` loads server i for s seconds. Whether the peaks were
+    reset."""
+    reset = all([server.reset_peak_rss() for server in servers])
+    for server in servers:
+        loadgen(server, scenario, query, options.warmup_seconds, options.concurrency)
+    order = list(range(len(servers)))
+    per_round = seconds / options.rounds
+    for number in range(options.rounds):
+        for index in order if number % 2 == 0 else order[::-1]:
+            one_round(index, per_round)
+    return reset
+
+
 def measure(
     scenario: Scenario, query: str, api: Server, reference: Server, options: Options
 ) -> Measurement:
-    reset = api.reset_peak_rss() and reference.reset_peak_rss()
-    for server in (api, reference):
-        loadgen(server, scenario, query, options.warmup_seconds, options.concurrency)
-    sides = {"api": Side(), "reference": Side()}
-    per_round = options.seconds / options.rounds
-    for number in range(options.rounds):
-        order = ("api", "reference") if number % 2 == 0 else ("reference", "api")
-        for name in order:
-            if name == "api":
-                api_round(api, scenario, query, per_round, options, sides[name])
-            else:
-                _reference_round(reference, scenario, query, per_round, options, sides[name])
-    sides["api"].peak_rss_kib = api.peak_rss_kib()
-    sides["reference"].peak_rss_kib = reference.peak_rss_kib()
-    result = Measurement(scenario, sides["api"], sides["reference"], reset, os.getloadavg()[0])
+    servers = (api, reference)
+    sides = (Side(), Side())
+    rounds = (api_round, _reference_round)
+    reset = alternate(
+        servers, scenario, query, options.seconds, options,
+        lambda i, seconds: rounds[i](servers[i], scenario, query, seconds, options, sides[i]),
+    )  # fmt: skip
+    for server, side in zip(servers, sides, strict=True):
+        side.peak_rss_kib = server.peak_rss_kib()
+    result = Measurement(scenario, sides[0], sides[1], reset, os.getloadavg()[0])
     if scenario.target_p99_ms is not None:
+        per_round = options.seconds / options.rounds
         single = replace(options, concurrency=1)
         result.api_single, result.reference_single = Side(), Side()
         api_round(api, scenario, query, per_round, single, result.api_single)

@@ -8,10 +8,11 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bench import scaling_report
+from bench import levers_report, scaling_report
 from bench.dataset import Dataset
+from bench.levers import ParseTiming
 from bench.machine import machine, versions
-from bench.measure import Measurement, Side
+from bench.measure import Measurement, Side, ms_text
 from bench.options import Options
 from bench.profiling import Profile
 from bench.runner import DatabaseRun
@@ -26,21 +27,18 @@ class RunInfo:
     build_seconds: float
     total_seconds: float
     operations_source: str
+    datetime_parsing: ParseTiming | None
 
 
 def _mib(kib: int) -> str:
     return f"{kib / 1024:.0f}"
 
 
-def _ms(value: float) -> str:
-    return "-" if math.isnan(value) else f"{value:.1f}" if value < 100 else f"{value:.0f}"
-
-
 def _side_row(label: str, side: Side, ratio: str) -> str:
     sql = "-" if math.isnan(side.sql_per_request) else f"{side.sql_per_request:.1f}"
     return (
-        f"| {label} | {side.requests:,} | {side.rps:,.1f} | {_ms(side.percentile(0.5))} | "
-        f"{_ms(side.percentile(0.99))} | {sql} | {_mib(side.peak_rss_kib)} | {ratio} |"
+        f"| {label} | {side.requests:,} | {side.rps:,.1f} | {ms_text(side.percentile(0.5))} | "
+        f"{ms_text(side.percentile(0.99))} | {sql} | {_mib(side.peak_rss_kib)} | {ratio} |"
     )
 
 
@@ -294,6 +292,8 @@ METHOD = [
     "each scenario's warm-up.",
     "- On PostgreSQL, afterwards, the API's throughput with 1 and with 2 processes "
     "(`--workers 2`), alternating in rounds the same way (see that section).",
+    "- On each database, afterwards, each of the API's levers off and on, two more API "
+    "servers a lever, alternating in rounds the same way (see Levers).",
     "- The machine's cores are shared by the server, the load generator and PostgreSQL.",
     "",
 ]
@@ -323,6 +323,8 @@ def render(options: Options, dataset: Dataset, runs: list[DatabaseRun], info: Ru
     ]
     for run in runs:
         lines += _database_section(run, options)
+    levers = {NAMES[run.kind]: run.levers for run in runs}
+    lines += levers_report.section(levers, info.datetime_parsing, options)
     lines += _targets(runs)
     if not options.full_size or dataset.facts.plan_members != GENERATION_MEMBERS:
         lines += [

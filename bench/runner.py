@@ -16,6 +16,7 @@ from bench.check import Agreement, check_agreement
 from bench.databases import Database
 from bench.dataset import Dataset
 from bench.generation import GenerationRun, generate
+from bench.levers import LeverMeasurement, measure_levers
 from bench.measure import Measurement, measure
 from bench.options import Options
 from bench.profiling import Profile, profile_generation, profile_scenario
@@ -36,6 +37,7 @@ class DatabaseRun:
     generation: GenerationRun | None = None
     # PostgreSQL only: throughput with 1 and 2 API processes.
     scaling: list[ScalingMeasurement] = field(default_factory=list)
+    levers: list[LeverMeasurement] = field(default_factory=list)
     verdicts: list[Verdict] = field(default_factory=list)
     profiles: dict[str, Profile] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -111,6 +113,14 @@ def _measure_scaling(
             f"{two.usage.busy_share:.0%}")  # fmt: skip
 
 
+def _say_levers(measurements: list[LeverMeasurement]) -> None:
+    for m in measurements:
+        say(f"  {m.scenario.key}, {m.lever.name}: off {m.off.rps:.1f} req/s "
+            f"p50 {m.off.percentile(0.5):.1f} ms {m.off.peak_rss_kib / 1024:.0f} MiB, on "
+            f"{m.on.rps:.1f} req/s p50 {m.on.percentile(0.5):.1f} ms "
+            f"{m.on.peak_rss_kib / 1024:.0f} MiB; {m.speedup:.2f}x")  # fmt: skip
+
+
 def _profile_misses(
     run: DatabaseRun,
     database: Database,
@@ -172,6 +182,9 @@ def run_database(
         _measure_all(run, scenarios, operations, api, reference, options)
         if kind == "postgres":
             _measure_scaling(run, database, scenarios, operations, options)
+        say(f"{kind}: each lever off and on (two more API servers a lever)")
+        run.levers = measure_levers(database, scenarios, operations, options)
+        _say_levers(run.levers)
         say(f"{kind}: GenerateScheduledContacts for {facts.plan_members:,} members")
         run.generation = generate(
             api,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from bench import procs
 from bench.databases import Database
-from bench.measure import Side, api_round, loadgen
+from bench.measure import Side, alternate, api_round
 from bench.options import Options
 from bench.scenarios import Scenario
 from bench.servers import Server, start_api
@@ -167,15 +167,13 @@ def _round(
 def _measure(
     scenario: Scenario, query: str, servers: dict[int, Server], database: str, options: Options
 ) -> ScalingMeasurement:
-    reset = all([server.reset_peak_rss() for server in servers.values()])
-    for server in servers.values():
-        loadgen(server, scenario, query, options.warmup_seconds, options.concurrency)
     by_count = {count: Processes(count) for count in servers}
-    per_round = options.seconds / options.rounds
-    for number in range(options.rounds):
-        for count in PROCESSES if number % 2 == 0 else PROCESSES[::-1]:
-            figures = by_count[count]
-            _round(servers[count], database, scenario, query, per_round, options, figures)
+    counts = list(servers)
+    reset = alternate(
+        list(servers.values()), scenario, query, options.seconds, options,
+        lambda i, seconds: _round(servers[counts[i]], database, scenario, query, seconds,
+                                  options, by_count[counts[i]]),
+    )  # fmt: skip
     for count, server in servers.items():
         by_count[count].side.peak_rss_kib = server.peak_rss_kib()
     return ScalingMeasurement(scenario, by_count, reset, os.getloadavg()[0])

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import math
 import os
 
+from bench.measure import ms_text
 from bench.options import Options
 from bench.scaling import ScalingMeasurement, Usage, label
 from bench.targets import SCALING_RATIO
-
-
-def _ms(value: float) -> str:
-    return "-" if math.isnan(value) else f"{value:.1f}" if value < 100 else f"{value:.0f}"
 
 
 def _cpu(usage: Usage, seconds: float | None) -> str:
@@ -59,8 +55,8 @@ def section(measurements: list[ScalingMeasurement], options: Options) -> list[st
         one, two = m.by_count[1].side, m.by_count[2].side
         lines.append(
             f"| {m.scenario.title} | {one.rps:,.1f} | {two.rps:,.1f} | **{m.ratio:.2f}x** | "
-            f"{_ms(one.percentile(0.5))} / {_ms(one.percentile(0.99))} | "
-            f"{_ms(two.percentile(0.5))} / {_ms(two.percentile(0.99))} | "
+            f"{ms_text(one.percentile(0.5))} / {ms_text(one.percentile(0.99))} | "
+            f"{ms_text(two.percentile(0.5))} / {ms_text(two.percentile(0.99))} | "
             f"{one.peak_rss_kib / 1024:.0f} / {two.peak_rss_kib / 1024:.0f} |"
         )
     loads = [m.load_average for m in measurements]

@@ -32,6 +32,8 @@ API_ENV = {
     "PROMOPLAN_TRUSTED_DOCUMENTS": "false",
     "PROMOPLAN_INTROSPECTION": "false",
     "DATABASE_POOL_SIZE": "10",
+    # For the level executor's fallback count (bench/levers.py); the servers are local.
+    "PROMOPLAN_METRICS_TOKEN": "bench",
 }
 
 
@@ -154,19 +156,25 @@ def _start(name: str, command: list[str], env: dict[str, str], log_path: Path, p
 
 
 def start_api(
-    database: Database, workdir: Path, profile_to: Path | None = None, workers: int = 1
+    database: Database,
+    workdir: Path,
+    profile_to: Path | None = None,
+    workers: int = 1,
+    settings: dict[str, str] | None = None,
 ) -> Server:
+    """`settings`: environment variables over the benchmark's, each named in the log's name."""
     port = free_port()
-    env = {**os.environ, **API_ENV, "DATABASE_URL": database.url}
+    settings = settings or {}
+    env = {**os.environ, **API_ENV, "DATABASE_URL": database.url, **settings}
     command = [sys.executable, "-m", "api", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    suffix = ""
+    suffix = "".join(f"-{name.lower()}-{value}" for name, value in settings.items())
     if workers > 1:
         command += ["--workers", str(workers)]
-        suffix = f"-{workers}-workers"
+        suffix += f"-{workers}-workers"
     if profile_to is not None:
         command = [sys.executable, "-m", "bench.profiled_api", "--port", str(port),
                    "--out", str(profile_to)]  # fmt: skip
-        suffix = "-profile"
+        suffix += "-profile"
     log_path = workdir / f"api-{database.kind}{suffix}.log"
     log_start = log_path.stat().st_size if log_path.exists() else 0
     server = _start("API", command, env, log_path, port)
