@@ -40,8 +40,8 @@ def section(measurements: list[ScalingMeasurement], options: Options) -> list[st
         "Measured on PostgreSQL only: SQLite is a single-writer embedded database, not what "
         "a deployment with several API processes runs on. After the measurements above, two "
         "fresh API servers side by side: `python -m api serve` (one process) and `python -m "
-        "api serve --workers 2` (uvicorn's supervisor and two worker processes accepting on "
-        "one listening socket, each with its own pool of 10 connections), with the same "
+        "api serve --workers 2` (a supervisor and two worker processes, each listening on its "
+        "own SO_REUSEPORT socket with its own pool of 10 connections), with the same "
         f"load generator ({options.concurrency} connections) and requests, "
         f"{options.seconds:g} s per server and scenario in {options.rounds} alternating rounds "
         f"(1, 2, 2, 1, …) after {options.warmup_seconds:g} s of warm-up each. The machine's "
@@ -103,8 +103,9 @@ def why(measurements: list[ScalingMeasurement]) -> str:
         shown = ", ".join("+".join(str(n) for n in split) for split in splits)
         text += (
             ". And the load generator's connections were spread unevenly "
-            f"over the 2 workers ({shown} in the rounds): they are opened at once, and a "
-            "worker's event loop accepts all that are waiting when it wakes"
+            f"over the 2 workers ({shown} in the rounds): the kernel assigns each "
+            "connection to a worker's socket by a hash of its addresses, so 8 connections "
+            "split unevenly by chance"
         )
     if ceiling < SCALING_RATIO:
         text += ". Testing the target needs a machine with CPUs to spare"
