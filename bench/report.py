@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bench import levers_report, scaling_report
+from bench import levers_report, next_step, scaling_report
 from bench.dataset import Dataset
 from bench.levers import ParseTiming
 from bench.machine import machine, versions
@@ -96,6 +96,9 @@ def _database_section(run: DatabaseRun, options: Options) -> list[str]:
     return [*lines, "", *scaling_report.section(run.scaling, options)]
 
 
+LEVEL_EXECUTOR = "level executor (api/level_execution.py, api/level_fields.py)"
+
+
 def _share(profile: Profile, *names: str) -> float:
     return sum(share for name, share in profile.components if name in names)
 
@@ -105,7 +108,8 @@ def reading(profile: Profile) -> str:
     stages = dict(profile.stages)
     text = (
         f"event loop busy {1 - profile.idle_share:.0%} of the time; of that, graphql-core + "
-        f"strawberry themselves {_share(profile, 'graphql-core', 'strawberry'):.0%}, asyncio "
+        f"strawberry themselves {_share(profile, 'graphql-core', 'strawberry'):.0%}, the level "
+        f"executor {_share(profile, LEVEL_EXECUTOR):.0%}, asyncio "
         f"{_share(profile, 'asyncio: event loop, tasks, sockets'):.0%}, Tortoise "
         f"{_share(profile, 'Tortoise ORM + pypika'):.0%}, product code "
         f"{_share(profile, 'product code (api/, db/)'):.0%}"
@@ -332,5 +336,6 @@ def render(options: Options, dataset: Dataset, runs: list[DatabaseRun], info: Ru
             "at the issue's 100,000 addresses and 10,000 members.",
             "",
         ]
+    lines += next_step.section(runs)
     lines += _profiles(runs)
     return "\n".join(lines).rstrip() + "\n"
