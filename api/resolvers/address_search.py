@@ -124,7 +124,9 @@ def _matches(p: _Sql, word: str) -> str:
 def search_statement(
     dialect: str, search: SearchFilter, after: Hit | None, limit: int | None
 ) -> tuple[str, list[object]]:
-    """SQL for the ranked hits (or, with `limit` None, for their count)."""
+    """SQL for the ranked hits (or, with `limit` None, for their count). The first page
+    (no `after`) carries the whole result's count as `total`: a window function, computed
+    before the LIMIT, so the page and its count cost one statement."""
     p = _Sql(dialect)
     scores = ", ".join(
         f"MAX(CASE WHEN {_matches(p, w)} THEN t.weight + "
@@ -160,8 +162,9 @@ def search_statement(
     )
     if limit is None:
         return f"SELECT COUNT(*) AS n {body}", p.values
+    total = ", COUNT(*) OVER () AS total" if after is None else ""
     statement = (
-        f"SELECT a.id AS id, a.name AS name, ({score}) AS score {body} "
+        f"SELECT a.id AS id, a.name AS name, ({score}) AS score{total} {body} "
         f"ORDER BY score DESC, a.name, a.id LIMIT {int(limit)}"
     )
     return statement, p.values

@@ -238,10 +238,13 @@ async def _search(
     connection = connections.get("default")
     dialect = connection.capabilities.dialect
     statement, values = search_statement(dialect, search, after, limit + 1)
-    hits = [Hit(**row) for row in await connection.execute_query_dict(statement, values)]
+    found = await connection.execute_query_dict(statement, values)
+    hits = [Hit(id=row["id"], name=row["name"], score=row["score"]) for row in found]
     rows = {a.id: a for a in await Address.filter(id__in=[h.id for h in hits[:limit]])}
 
     async def count() -> int:
+        if after is None:  # the first page's statement counted the whole result
+            return found[0]["total"] if found else 0
         statement, values = search_statement(dialect, search, None, None)
         return (await connection.execute_query_dict(statement, values))[0]["n"]
 
