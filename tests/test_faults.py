@@ -132,6 +132,10 @@ async def test_sigterm_lets_requests_in_flight_finish_and_leaves_nothing_half_wr
                     )
                 except httpx.ConnectError:
                     return False  # refused: the server had stopped accepting
+                except (httpx.ReadError, httpx.RemoteProtocolError):
+                    # An idle keep-alive connection the shutdown closed just as the request
+                    # went out: never read (the count below fails if it ran after all).
+                    return False
                 payload = response.json()["data"]["createAddress"]
                 return payload["errors"] == []
 
@@ -143,7 +147,7 @@ async def test_sigterm_lets_requests_in_flight_finish_and_leaves_nothing_half_wr
                 terminate(), *(create(n) for n in range(200)), return_exceptions=True
             )
             outcomes = results[1:]
-            # Every request either ran to its answer or was never accepted: none was cut off.
+            # Every request either ran to its answer or was never read: none was cut off.
             assert all(isinstance(r, bool) for r in outcomes), outcomes
             succeeded = sum(outcomes)
     finally:
