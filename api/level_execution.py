@@ -42,7 +42,7 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from api.level_fields import field_reader
+from api.level_fields import BatchReader, field_reader
 from api.metrics import LEVEL_FALLBACKS
 
 # An object still to fill in: its type, its selection, the object and its answer.
@@ -57,8 +57,9 @@ class Abandon(Exception):
 class _Field:
     """One selection of one field on one parent type, prepared once per operation."""
 
-    # The field's value (or an awaitable) on one object; see api/level_fields.py.
-    resolve: Callable[[Any], Any]
+    # The field's value (or an awaitable) on one object, or a level's values at once; see
+    # api/level_fields.py.
+    resolve: Callable[[Any], Any] | BatchReader
     # The value as it goes in the answer; objects are queued on the list for the next level.
     complete: Callable[[Any, list[_Pending]], Any]
 
@@ -120,7 +121,8 @@ class _LevelRun:
 
     async def _run_level(self, level: list[_Pending]) -> list[_Pending]:
         below: list[_Pending] = []
-        waiting: list[tuple[Awaitable[Any], _Field, dict[str, Any], str]] = []
+        # (awaitable, field, the answers it fills, key); a batch fills one answer per value.
+        waiting: list[tuple[Awaitable[Any], _Field, list[dict[str, Any]], str]] = []
         is_awaitable = self.is_awaitable
         try:
             for parent_type, selection, objects in _by_selection(level):
@@ -131,18 +133,32 @@ class _LevelRun:
                             answer[key] = parent_type.name
                         continue
                     resolve, complete = field.resolve, field.complete
+                    if isinstance(resolve, BatchReader):
+                        answers = []
+                        for _, answer in objects:
+                            answer[key] = None  # holds the key's place in the answer
+                            answers.append(answer)
+                        waiting.append((resolve.load([s for s, _ in objects]), field, answers, key))
+                        continue
                     for source, answer in objects:
                         value = resolve(source)
                         if is_awaitable(value):
-                            answer[key] = None  # holds the key's place in the answer
-                            waiting.append((value, field, answer, key))
+                            answer[key] = None
+                            waiting.append((value, field, [answer], key))
                         else:
                             answer[key] = complete(value, below)
         finally:
             # Even when a resolver failed: settle what started, so nothing runs on unseen.
             values = await asyncio.gather(*(w[0] for w in waiting), return_exceptions=True)
-        for (_, field, answer, key), value in zip(waiting, values, strict=True):
-            answer[key] = field.complete(value, below)
+        for (_, field, answers, key), value in zip(waiting, values, strict=True):
+            if isinstance(field.resolve, BatchReader):
+                if isinstance(value, BaseException):
+                    raise Abandon from value
+                convert = field.resolve.batch.convert
+                for answer, row in zip(answers, value, strict=True):
+                    answer[key] = field.complete(convert(row), below)
+            else:
+                answers[0][key] = field.complete(value, below)
         return below
 
     def _field(

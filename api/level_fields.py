@@ -2,6 +2,7 @@
 does for every object (an Info, argument conversion, field extensions), done once per
 selection instead.
 
+A field declared `@batched` (api/batch_fields.py) is read for a whole level at once.
 A field with permission extensions is decided once when each permission says it looks at
 the viewer only (`viewer_only`): allowed, the field is read like one without extensions;
 refused silently, it is that null or empty list on every object. Anything else -- another
@@ -12,7 +13,8 @@ strawberry's own wrapper, object by object.
 from __future__ import annotations
 
 from base64 import b64encode
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from functools import partial
 from operator import attrgetter
 from typing import Any
@@ -25,6 +27,8 @@ from strawberry.types import Info
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
+from api.batch_fields import Batch, batch_of
+
 Reader = Callable[[Any], Any]
 
 
@@ -32,13 +36,26 @@ class Refused(Exception):
     """A permission refuses the field with an error: graphql-core must answer it."""
 
 
+@dataclass(frozen=True, slots=True)
+class BatchReader:
+    """A field declared `@batched`: its values for many objects with one `load_many`."""
+
+    batch: Batch
+    info: Info
+
+    def load(self, sources: list[Any]) -> Awaitable[list[Any]]:
+        loader = self.batch.loader(self.info.context.loaders)
+        return loader.load_many([self.batch.key(source) for source in sources])
+
+
 def field_reader(
     schema: GraphQLSchema,
     definition: GraphQLField,
     info: GraphQLResolveInfo,
     arguments: dict[str, Any],
-) -> Reader:
-    """The function giving the field's value (or awaitable) for one object."""
+) -> Reader | BatchReader:
+    """The function giving the field's value (or awaitable) for one object, or for a
+    batched field the reader loading a whole level."""
     wrapper: Reader = partial(definition.resolve, info=info, **arguments)  # type: ignore[arg-type]
     field = (definition.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
     if not isinstance(field, StrawberryField):
@@ -60,6 +77,9 @@ def field_reader(
             return lambda _source: refusal
     if field.base_resolver is None:
         return attrgetter(field.python_name)
+    batch = batch_of(field.base_resolver.wrapped_func)
+    if batch is not None:
+        return BatchReader(batch, strawberry_info)
     return _global_id(strawberry_schema, field, info) or _direct_call(
         field, strawberry_info, kwargs
     )

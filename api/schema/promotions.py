@@ -9,6 +9,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from api.batch_fields import batched
 from api.permissions.fields import agency_only, allow, current_viewer, promoter_contact
 from api.permissions.scoping import visible_booking_parts, visible_report_fields
 from api.resolvers import projects
@@ -175,8 +176,9 @@ class BookingNode(VisibleNode):
         return cls.of(row) if row else None
 
     @strawberry.field
-    async def promoter(self, info: Info) -> PromoterNode:
-        return PromoterNode.of(await info.context.loaders.promoter.load(self.promoter_id))
+    @batched(lambda loaders: loaders.promoter, lambda self: self.promoter_id,
+             lambda row: PromoterNode.of(row))  # fmt: skip
+    async def promoter(self, info: Info) -> PromoterNode: ...
 
     @strawberry.field
     async def appointment(self, info: Info) -> AppointmentNode:
@@ -188,9 +190,9 @@ class BookingNode(VisibleNode):
         return [TimeEntryNode.of(row) for row in rows]
 
     @strawberry.field
-    async def report(self, info: Info) -> ReportNode | None:
-        rows = await info.context.loaders.report_of_booking.load(self.id)
-        return ReportNode.of(rows[0]) if rows else None
+    @batched(lambda loaders: loaders.report_of_booking, lambda self: self.id,
+             lambda rows: ReportNode.of(rows[0]) if rows else None)  # fmt: skip
+    async def report(self, info: Info) -> ReportNode | None: ...
 
 
 @strawberry.type(name="Appointment", description="A time slot at a location needing promoters.")
@@ -238,13 +240,14 @@ class AppointmentNode(VisibleNode):
         return await user_of(info, self.decided_by_id)
 
     @strawberry.field
-    async def location(self, info: Info) -> LocationNode:
-        return LocationNode.of(await info.context.loaders.location.load(self.location_id))
+    @batched(lambda loaders: loaders.location, lambda self: self.location_id,
+             lambda row: LocationNode.of(row))  # fmt: skip
+    async def location(self, info: Info) -> LocationNode: ...
 
     @strawberry.field(description="Bookings, cancelled ones included (see status).")
-    async def bookings(self, info: Info) -> list[BookingNode]:
-        rows = await info.context.loaders.bookings_of_appointment.load(self.id)
-        return [BookingNode.of(row) for row in rows]
+    @batched(lambda loaders: loaders.bookings_of_appointment, lambda self: self.id,
+             lambda rows: [BookingNode.of(row) for row in rows])  # fmt: skip
+    async def bookings(self, info: Info) -> list[BookingNode]: ...
 
 
 @strawberry.type(name="Location", description="A store taking part in a project.")
