@@ -22,10 +22,11 @@ DESIGN = [
     "(`values_list`) and the `of` classmethods build the GraphQL types from tuples; a loaded "
     "row then costs a tuple instead of a Tortoise instance with a converter call per column "
     "(STACK-NOTES measured plain objects at half the execution time of instances).",
-    "2. **Batch fields.** A field that is one DataLoader key per object (Appointment.location, "
-    "Booking.promoter, Booking.report …) declares its key and its conversion, and the level "
-    "executor resolves it for the whole level with one `load_many`: no coroutine, task or "
-    "future per object.",
+    "2. **Batch fields, for every field that is one DataLoader key per object.** Built for "
+    "the four hottest (Appointment.location and .bookings, Booking.promoter and .report: "
+    "`@batched` in api/batch_fields.py, one `load_many` a level instead of a coroutine and a "
+    "task per object); the rest (stores, projects, users, contacts reached through "
+    "api/schema/refs.py) still run a coroutine per object.",
     "3. **A plan per registered document.** The level executor's preparation (collected "
     "fields, readers, completers) is kept across requests for each trusted document, so a "
     "request of a known operation pays for neither parse, validation nor preparation.",
@@ -59,7 +60,7 @@ def section(runs: list[DatabaseRun]) -> list[str]:
         "",
         *profiled,
         "",
-        "What would take the rest away (designed, not built yet):",
+        "What would take the rest away (designed; only part of 2 is built):",
         "",
         *DESIGN,
         "",
