@@ -22,13 +22,13 @@ class Context:
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.viewer)
+        self.loaders = Loaders(self.viewer, plain_rows=self.settings.plain_rows)
 
     def sign_in(self, viewer: Viewer) -> None:
         """After login, the rest of the response is answered for the new session."""
         self.viewer = viewer
         self.auth_failure = None
-        self.loaders = Loaders(viewer)
+        self.loaders = Loaders(viewer, plain_rows=self.settings.plain_rows)
 
 
 async def build_context(request: Request, settings: Settings) -> Context:

@@ -18,13 +18,7 @@ from api.metrics import LEVEL_FALLBACKS
 from tests.conftest import Backend
 from tests.factories import Factory
 from tests.graphql_client import GraphQLClient, operations, serving
-from tests.test_statement_counts import (
-    BUILDERS,
-    CLIENT_VIEWERS,
-    LARGE,
-    QUERY_OPERATIONS,
-    _world,
-)
+from tests.test_statement_counts import BUILDERS, QUERY_OPERATIONS, _world, large_requests
 
 
 @pytest.fixture
@@ -58,10 +52,7 @@ async def _both(
 async def test_every_client_query_answers_the_same_through_the_fast_path(
     api: GraphQLClient, plain: GraphQLClient, make: Factory, operation: str
 ):
-    for viewer in CLIENT_VIEWERS[QUERY_OPERATIONS[operation]]:
-        world = await _world(make, viewer)
-        async with in_transaction():
-            request = await BUILDERS[operation](world, LARGE)
+    async for viewer, world, request in large_requests(make, operation):
         fast, slow, fell_back = await _both(
             api, plain, operations()[operation], world.token, request.variables
         )

@@ -29,7 +29,7 @@ import itertools
 import re
 import secrets
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -385,6 +385,18 @@ def builds(operation: str) -> Callable[[Builder], Builder]:
         return builder
 
     return register
+
+
+async def large_requests(
+    make: Factory, operation: str
+) -> AsyncIterator[tuple[str, World, Request]]:
+    """For each viewer the operation's client is for: a world of its own with LARGE rows
+    at every level, and the request that reads them (for tests comparing two servers)."""
+    for viewer in CLIENT_VIEWERS[QUERY_OPERATIONS[operation]]:
+        world = await _world(make, viewer)
+        async with in_transaction():
+            request = await BUILDERS[operation](world, LARGE)
+        yield viewer, world, request
 
 
 @builds("Viewer")

@@ -1,0 +1,140 @@
+"""Plain records instead of Tortoise model instances, for rows that are only read.
+
+Nested fields read thousands of rows per answer. A Tortoise instance costs a converter call
+per column and an overridden `__setattr__` on creation; a record is the driver's row kept
+as a tuple, whose attributes convert on access exactly as the model would (Tortoise's own
+converters, chosen per dialect) and which carries the model's properties and methods. A
+column nobody reads is never converted.
+
+Lookups by key use SQL text built once per model and column: SQLite gets the keys as one
+JSON array (`json_each`), PostgreSQL as one array (`= ANY($1)`), so neither the text nor
+the database's cached plan depends on the number of keys.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Callable, Sequence
+from functools import cache
+from operator import itemgetter
+from typing import Any
+
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
+
+
+class Record(tuple[Any, ...]):
+    """A row of `_model`; see `record_type`."""
+
+    __slots__ = ()
+    _model: type[Model]
+    _columns: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        return f"<{self._model.__name__} record {self.pk!r}>"
+
+
+def _converting(index: int, convert: Callable[[Any], Any]) -> property:
+    return property(lambda row: convert(row[index]))
+
+
+def _typed(index: int, field_type: type) -> property:
+    def read(row: Record) -> Any:
+        value = row[index]
+        return None if value is None else field_type(value)
+
+    return property(read)
+
+
+def _model_behaviour(model: type[Model]) -> dict[str, Any]:
+    """The model's own properties and methods (not Tortoise's), for code that reads a
+    record as it would read an instance."""
+    own: dict[str, Any] = {}
+    for cls in reversed(model.__mro__):
+        if cls is object or cls.__module__.startswith("tortoise."):
+            continue
+        for name, value in vars(cls).items():
+            if name.startswith("__") or name in ("Meta", "_meta"):
+                continue
+            if isinstance(value, property | staticmethod | classmethod) or inspect.isfunction(
+                value
+            ):
+                own[name] = value
+    return own
+
+
+def record_type(model: type[Model]) -> type[Record]:
+    """The record class of `model`: column i of the selected row is attribute i."""
+    return _record_type(model, _dialect(model))
+
+
+@cache
+def _record_type(model: type[Model], dialect: str) -> type[Record]:
+    # Which columns the driver converts itself depends on the database (Tortoise decides
+    # per dialect); a process may meet more than one (the tests do).
+    meta = model._meta
+    namespace: dict[str, Any] = _model_behaviour(model)
+    columns: list[str] = []
+    for column, attribute, _field in meta.db_native_fields:
+        namespace[attribute] = property(itemgetter(len(columns)))
+        columns.append(column)
+    for column, attribute, field in meta.db_default_fields:
+        namespace[attribute] = _typed(len(columns), field.field_type)
+        columns.append(column)
+    for column, attribute, field in meta.db_complex_fields:
+        namespace[attribute] = _converting(len(columns), field.to_python_value)
+        columns.append(column)
+    namespace.update(
+        __slots__=(), _model=model, _columns=tuple(columns), pk=namespace[meta.pk_attr]
+    )
+    return type(f"{model.__name__}Record", (Record,), namespace)
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _dialect(model: type[Model]) -> str:
+    return str(model._meta.db.capabilities.dialect)
+
+
+@cache
+def _select_by(model: type[Model], dialect: str, column: str, order: tuple[str, ...]) -> str:
+    meta = model._meta
+    selected = ", ".join(_quoted(name) for name in _record_type(model, dialect)._columns)
+    if dialect == "postgres":
+        keys = f"{_quoted(column)} = ANY($1)"
+    else:
+        keys = f"{_quoted(column)} IN (SELECT value FROM json_each(?))"
+    ordering = ", ".join(_quoted(meta.fields_db_projection[name]) for name in order)
+    sql = f"SELECT {selected} FROM {_quoted(meta.db_table)} WHERE {keys}"
+    return f"{sql} ORDER BY {ordering}" if ordering else sql
+
+
+async def by_column(
+    model: type[Model], column: str, keys: Sequence[Any], order: tuple[str, ...] = ()
+) -> list[Record]:
+    """Records whose `column` is one of `keys`, ordered by the model fields `order`."""
+    dialect = _dialect(model)
+    record = _record_type(model, dialect)
+    unique = list(dict.fromkeys(keys))
+    # One parameter whatever the number of keys: an array, or a JSON array for SQLite.
+    keys_parameter = unique if dialect == "postgres" else json.dumps(unique)
+    sql = _select_by(model, dialect, column, order)
+    _, rows = await model._meta.db.execute_query(sql, [keys_parameter])
+    return [record(row) for row in rows]
+
+
+async def of_query(queryset: QuerySet[Any]) -> list[Record]:
+    """Records of a queryset of whole rows (filtered and ordered; no `only`, no related
+    rows, no annotations): Tortoise builds the statement, the rows stay plain."""
+    record = record_type(queryset.model)
+    # What awaiting the queryset would run, without building an instance per row.
+    queryset._choose_db_if_not_chosen()
+    queryset._make_query()
+    _, rows = await queryset._db.execute_query(*queryset.query.get_parameterized_sql())
+    if rows and tuple(rows[0].keys()) != record._columns:
+        by_name = itemgetter(*record._columns)
+        return [record(by_name(row)) for row in rows]
+    return [record(row) for row in rows]
