@@ -2,7 +2,8 @@
 
 `@batched(loader, key, convert)` writes the resolver (`convert(await loader.load(key))`)
 and records the three parts on it, so the level executor (api/level_fields.py) can load a
-whole level's keys with one `load_many` instead of running a coroutine per object.
+whole level's keys with one `load_many` instead of running a coroutine per object. A key
+of None (an optional reference not set) is never loaded: `convert(None)` answers it.
 """
 
 from __future__ import annotations
@@ -34,12 +35,16 @@ def batched(
     convert: Callable[[Any], Any],
 ) -> Callable[[F], F]:
     """Make the decorated `async def field(self, info) -> T: ...` load `key(self)` with
-    `loader` and answer `convert(row)`; the declaration gives only the name and types."""
+    `loader` and answer `convert(row)` (`convert(None)` for a key of None); the declaration
+    gives only the name and types."""
     batch = Batch(loader, key, convert)
 
     def declare(declared: F) -> F:
         async def resolve(self: Any, info: Info) -> Any:
-            return convert(await loader(info.context.loaders).load(key(self)))
+            value = key(self)
+            if value is None:
+                return convert(None)
+            return convert(await loader(info.context.loaders).load(value))
 
         functools.update_wrapper(resolve, declared)
         resolve.batch = batch  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ strawberry's own wrapper, object by object.
 from __future__ import annotations
 
 from base64 import b64encode
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from operator import attrgetter
@@ -43,9 +43,14 @@ class BatchReader:
     batch: Batch
     info: Info
 
-    def load(self, sources: list[Any]) -> Awaitable[list[Any]]:
+    async def load(self, sources: list[Any]) -> list[Any]:
+        """The loaded row of each source, None where its key is None."""
         loader = self.batch.loader(self.info.context.loaders)
-        return loader.load_many([self.batch.key(source) for source in sources])
+        keys = [self.batch.key(source) for source in sources]
+        if None not in keys:
+            return await loader.load_many(keys)
+        rows = iter(await loader.load_many([key for key in keys if key is not None]))
+        return [None if key is None else next(rows) for key in keys]
 
 
 def field_reader(

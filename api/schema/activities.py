@@ -19,10 +19,10 @@ from api.schema.refs import (
     AddressRef,
     ContactRef,
     UserRef,
-    contact_of,
+    contact_ref,
     optional_id,
-    user_of,
-    visible_address_of,
+    user_ref,
+    visible_address_ref,
 )
 from db.models import activities as models
 from db.models.accounts import TokenScope
@@ -142,8 +142,8 @@ class CampaignMembership:
         return campaign
 
     @strawberry.field(description="Who looks after this address in the campaign (informative).")
-    async def handler(self, info: Info) -> UserRef | None:
-        return await user_of(info, self.handler_id)
+    @user_ref(lambda self: self.handler_id)
+    async def handler(self, info: Info) -> UserRef | None: ...
 
 
 @strawberry.type(name="Document", description="A document linked to an activity.")
@@ -223,16 +223,16 @@ class ActivityNode(VisibleNode):
     @strawberry.field(
         description="The main address; null for a responsible user outside its groups."
     )
-    async def address(self, info: Info) -> AddressRef | None:
-        return await visible_address_of(info, self.address_id)
+    @visible_address_ref(lambda self: self.address_id)
+    async def address(self, info: Info) -> AddressRef | None: ...
 
     @strawberry.field
-    async def contact_person(self, info: Info) -> ContactRef | None:
-        return await contact_of(info, self.contact_person_id)
+    @contact_ref(lambda self: self.contact_person_id)
+    async def contact_person(self, info: Info) -> ContactRef | None: ...
 
     @strawberry.field(description="The agency user responsible internally.")
-    async def responsible(self, info: Info) -> UserRef | None:
-        return await user_of(info, self.responsible_id)
+    @user_ref(lambda self: self.responsible_id)
+    async def responsible(self, info: Info) -> UserRef | None: ...
 
     @strawberry.field
     async def campaign(self, info: Info) -> CampaignNode | None:

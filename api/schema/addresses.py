@@ -13,7 +13,7 @@ from api.permissions.fields import agency_only, current_viewer
 from api.resolvers import addresses, contacts
 from api.resolvers.pagination import page_of_list
 from api.schema.activities import ActivityNode, CampaignMembership
-from api.schema.crm import CRM_READ, CRM_WRITE, AccountGroupNode, TerritoryNode, territory_of
+from api.schema.crm import CRM_READ, CRM_WRITE, AccountGroupNode, TerritoryNode, territory_ref
 from api.schema.errors import Payload, mutate
 from api.schema.nodes import Connection, VisibleNode, page_request
 from db.models import crm as models
@@ -140,8 +140,8 @@ class AddressNode(VisibleNode):
         return await self._group(info, self.secondary_account_group_id)
 
     @strawberry.field(extensions=agency_only(), description="The store's territory (agency only).")
-    async def territory(self, info: Info) -> TerritoryNode | None:
-        return await territory_of(info, self.territory_id)
+    @territory_ref(lambda self: self.territory_id)
+    async def territory(self, info: Info) -> TerritoryNode | None: ...
 
     @strawberry.field(extensions=agency_only())
     async def contact_persons(self, info: Info) -> list[ContactPersonNode]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Self
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from api.batch_fields import F, batched
 from api.permissions.fields import allow, current_viewer
 from api.permissions.scopes import AGENCY_ROLES
 from api.resolvers import groups, territories
@@ -108,9 +110,13 @@ class TerritoryNode(VisibleNode):
         return TerritoryNode.of(parent) if parent else None
 
 
-async def territory_of(info: Info, pk: int | None) -> TerritoryNode | None:
-    territory = await info.context.loaders.territory.load(pk) if pk else None
-    return TerritoryNode.of(territory) if territory else None
+def territory_ref(key: Callable[[Any], int | None]) -> Callable[[F], F]:
+    """A field answering the territory `key(self)` refers to, or null (a batch field)."""
+    return batched(
+        lambda loaders: loaders.territory,
+        key,
+        lambda row: TerritoryNode.of(row) if row else None,
+    )
 
 
 @strawberry.input

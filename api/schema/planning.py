@@ -16,7 +16,7 @@ from api.resolvers import contact_generation, planning
 from api.schema.crm import CRM_READ, CRM_WRITE
 from api.schema.errors import Payload, mutate
 from api.schema.nodes import Connection, ScopedNode, VisibleNode, page_request
-from api.schema.refs import AddressRef, UserRef, address_of, user_of
+from api.schema.refs import AddressRef, UserRef, address_ref, user_ref
 from db.models import planning as models
 from db.models.accounts import TokenScope
 
@@ -75,8 +75,8 @@ class ContactPlanNode(VisibleNode):
         return cls.of(plan) if plan else None
 
     @strawberry.field
-    async def responsible(self, info: Info) -> UserRef | None:
-        return await user_of(info, self.responsible_id)
+    @user_ref(lambda self: self.responsible_id)
+    async def responsible(self, info: Info) -> UserRef | None: ...
 
     @strawberry.field
     async def exceptions(self, info: Info) -> list[ContactPlanException]:
@@ -108,8 +108,8 @@ class ContactPlanMemberNode(ScopedNode):
         )
 
     @strawberry.field
-    async def address(self, info: Info) -> AddressRef:
-        return await address_of(info, self.address_id)
+    @address_ref(lambda self: self.address_id)
+    async def address(self, info: Info) -> AddressRef: ...
 
 
 @strawberry.type(description="An ordered item.")

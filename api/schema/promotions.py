@@ -15,7 +15,7 @@ from api.permissions.scoping import visible_booking_parts, visible_report_fields
 from api.resolvers import projects
 from api.resolvers.pagination import page_of_list
 from api.schema.nodes import Connection, ScopedNode, VisibleNode, page_request
-from api.schema.refs import AddressRef, ContactRef, UserRef, address_of, contact_of, user_of
+from api.schema.refs import AddressRef, ContactRef, UserRef, address_ref, contact_ref, user_ref
 from db.models import promotions as models
 from db.models.accounts import Role, TokenScope
 
@@ -144,8 +144,9 @@ class ReportNode(VisibleNode):
         return cls.of(row) if row else None
 
     @strawberry.field
-    async def booking(self, info: Info) -> BookingNode:
-        return BookingNode.of(await info.context.loaders.booking.load(self.booking_id))
+    @batched(lambda loaders: loaders.booking, lambda self: self.booking_id,
+             lambda row: BookingNode.of(row))  # fmt: skip
+    async def booking(self, info: Info) -> BookingNode: ...
 
     @strawberry.field
     async def answers(self, info: Info) -> list[ReportAnswer]:
@@ -181,8 +182,9 @@ class BookingNode(VisibleNode):
     async def promoter(self, info: Info) -> PromoterNode: ...
 
     @strawberry.field
-    async def appointment(self, info: Info) -> AppointmentNode:
-        return AppointmentNode.of(await info.context.loaders.appointment.load(self.appointment_id))
+    @batched(lambda loaders: loaders.appointment, lambda self: self.appointment_id,
+             lambda row: AppointmentNode.of(row))  # fmt: skip
+    async def appointment(self, info: Info) -> AppointmentNode: ...
 
     @strawberry.field(extensions=allow(Role.ADMIN, Role.STAFF, Role.PROMOTER, silently=True))
     async def time_entries(self, info: Info) -> list[TimeEntryNode]:
@@ -232,12 +234,12 @@ class AppointmentNode(VisibleNode):
         return cls.of(row) if row else None
 
     @strawberry.field(extensions=agency_only(), description="The contact who asked for it.")
-    async def requested_by(self, info: Info) -> ContactRef | None:
-        return await contact_of(info, self.requested_by_id)
+    @contact_ref(lambda self: self.requested_by_id)
+    async def requested_by(self, info: Info) -> ContactRef | None: ...
 
     @strawberry.field(extensions=agency_only(), description="Who approved or rejected it.")
-    async def decided_by(self, info: Info) -> UserRef | None:
-        return await user_of(info, self.decided_by_id)
+    @user_ref(lambda self: self.decided_by_id)
+    async def decided_by(self, info: Info) -> UserRef | None: ...
 
     @strawberry.field
     @batched(lambda loaders: loaders.location, lambda self: self.location_id,
@@ -267,12 +269,13 @@ class LocationNode(VisibleNode):
         return cls.of(row) if row else None
 
     @strawberry.field
-    async def store(self, info: Info) -> AddressRef:
-        return await address_of(info, self.store_id)
+    @address_ref(lambda self: self.store_id)
+    async def store(self, info: Info) -> AddressRef: ...
 
     @strawberry.field
-    async def project(self, info: Info) -> ProjectNode:
-        return ProjectNode.of(await info.context.loaders.project.load(self.project_id))
+    @batched(lambda loaders: loaders.project, lambda self: self.project_id,
+             lambda row: ProjectNode.of(row))  # fmt: skip
+    async def project(self, info: Info) -> ProjectNode: ...
 
     @strawberry.field(description="Appointments here, by start.")
     async def appointments(
@@ -315,12 +318,12 @@ class ProjectNode(VisibleNode):
         extensions=allow(Role.ADMIN, Role.STAFF, Role.CUSTOMER, silently=True),
         description="The customer's address (not shown to promoters).",
     )
-    async def customer(self, info: Info) -> AddressRef | None:
-        return await address_of(info, self.customer_id)
+    @address_ref(lambda self: self.customer_id)
+    async def customer(self, info: Info) -> AddressRef | None: ...
 
     @strawberry.field(description="The agency user responsible.")
-    async def responsible(self, info: Info) -> UserRef | None:
-        return await user_of(info, self.responsible_id)
+    @user_ref(lambda self: self.responsible_id)
+    async def responsible(self, info: Info) -> UserRef | None: ...
 
     @strawberry.field(extensions=agency_only(), description="Customer contacts assigned to it.")
     async def contacts(self, info: Info) -> list[ContactRef]:

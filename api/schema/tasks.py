@@ -14,7 +14,7 @@ from api.resolvers import calendar, tasks
 from api.schema.crm import CRM_WRITE, TeamNode
 from api.schema.errors import Payload, mutate
 from api.schema.nodes import Connection, VisibleNode, page_request
-from api.schema.refs import AddressRef, UserRef, optional_id, user_of, visible_address_of
+from api.schema.refs import AddressRef, UserRef, optional_id, user_ref, visible_address_ref
 from db.models import tasks as models
 from db.models.accounts import TokenScope
 
@@ -56,8 +56,8 @@ class TaskNode(VisibleNode):
         return cls.of(task) if task else None
 
     @strawberry.field(description="Who works on it; null for a team task nobody claimed yet.")
-    async def assignee(self, info: Info) -> UserRef | None:
-        return await user_of(info, self.assignee_id)
+    @user_ref(lambda self: self.assignee_id)
+    async def assignee(self, info: Info) -> UserRef | None: ...
 
     @strawberry.field
     async def team(self, info: Info) -> TeamNode | None:
@@ -65,8 +65,8 @@ class TaskNode(VisibleNode):
         return TeamNode.of(team) if team else None
 
     @strawberry.field(description="The address it concerns, if the viewer sees that address.")
-    async def address(self, info: Info) -> AddressRef | None:
-        return await visible_address_of(info, self.address_id)
+    @visible_address_ref(lambda self: self.address_id)
+    async def address(self, info: Info) -> AddressRef | None: ...
 
 
 async def team_open_tasks(
