@@ -62,6 +62,8 @@ class _Field:
     resolve: Callable[[Any], Any] | BatchReader
     # The value as it goes in the answer; objects are queued on the list for the next level.
     complete: Callable[[Any, list[_Pending]], Any]
+    # `resolve` never returns an awaitable (a plain attribute, a relay id).
+    synchronous: bool
 
 
 class LevelExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -133,6 +135,10 @@ class _LevelRun:
                             answer[key] = parent_type.name
                         continue
                     resolve, complete = field.resolve, field.complete
+                    if field.synchronous:
+                        for source, answer in objects:
+                            answer[key] = complete(resolve(source), below)  # type: ignore[operator]
+                        continue
                     if isinstance(resolve, BatchReader):
                         answers = []
                         for _, answer in objects:
@@ -190,9 +196,9 @@ class _LevelRun:
         info = self.executor.build_resolve_info(
             definition, [d.node for d in details], parent_type, Path(None, key, parent_type.name)
         )
-        resolve = field_reader(self.executor.schema, definition, info, arguments)
+        resolve, synchronous = field_reader(self.executor.schema, definition, info, arguments)
         complete = self._completer(definition.type, details, info)
-        prepared = _Field(resolve, complete)
+        prepared = _Field(resolve, complete, synchronous)
         # The details list lives as long as the run, so its id is not reused meanwhile.
         self.fields[cache_key] = prepared
         return prepared
@@ -202,6 +208,8 @@ class _LevelRun:
     ) -> Callable[[Any, list[_Pending]], Any]:
         """How a value of `kind` completes, decided once per selection."""
         if isinstance(kind, GraphQLNonNull):
+            if is_leaf_type(kind.of_type):
+                return _leaf_completer(kind.of_type, required=True)  # type: ignore[arg-type]
             inner = self._completer(kind.of_type, details, info)
 
             def required(value: Any, below: list[_Pending]) -> Any:
@@ -234,7 +242,9 @@ class _LevelRun:
 
             return items
         if is_leaf_type(kind):
-            return _leaf_completer(kind)  # type: ignore[arg-type]
+            return _leaf_completer(kind, required=False)  # type: ignore[arg-type]
+        if isinstance(kind, GraphQLObjectType):
+            return self._object_completer(kind, details, info)
 
         def object_value(value: Any, below: list[_Pending]) -> dict[str, Any]:
             object_type = self._runtime_type(kind, info, value) if is_abstract_type(kind) else kind
@@ -249,6 +259,25 @@ class _LevelRun:
                 raise Abandon
             answer: dict[str, Any] = {}
             below.append((object_type, collected.grouped_field_set, value, answer))
+            return answer
+
+        return object_value
+
+    def _object_completer(
+        self, kind: GraphQLObjectType, details: FieldDetailsList, info: GraphQLResolveInfo
+    ) -> Callable[[Any, list[_Pending]], Any]:
+        """An object of a known type: its selection is collected once, not per object."""
+        collected = self.executor.collect_subfields(kind, details)
+        if collected.new_defer_usages:
+            raise Abandon
+        selection = collected.grouped_field_set
+        is_type_of = kind.is_type_of
+
+        def object_value(value: Any, below: list[_Pending]) -> dict[str, Any]:
+            if is_type_of is not None and is_type_of(value, info) is not True:
+                raise Abandon
+            answer: dict[str, Any] = {}
+            below.append((kind, selection, value, answer))
             return answer
 
         return object_value
@@ -278,7 +307,9 @@ def _by_selection(
     return list(groups.values())
 
 
-def _leaf_completer(kind: GraphQLScalarType | GraphQLEnumType) -> Callable[[Any, Any], Any]:
+def _leaf_completer(
+    kind: GraphQLScalarType | GraphQLEnumType, *, required: bool
+) -> Callable[[Any, Any], Any]:
     """A scalar or enum as graphql-core serializes it; text passes as it is."""
     coerce = kind.coerce_output_value
     passes = str if kind is GraphQLString or kind is GraphQLID else None
@@ -286,6 +317,10 @@ def _leaf_completer(kind: GraphQLScalarType | GraphQLEnumType) -> Callable[[Any,
     def leaf(value: Any, _below: Any) -> Any:
         if type(value) is passes:
             return value
+        if value is None or value is Undefined or isinstance(value, BaseException):
+            if required or isinstance(value, BaseException):
+                raise Abandon
+            return None
         coerced = coerce(value)
         if coerced is None or coerced is Undefined:
             raise Abandon

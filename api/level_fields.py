@@ -58,17 +58,18 @@ def field_reader(
     definition: GraphQLField,
     info: GraphQLResolveInfo,
     arguments: dict[str, Any],
-) -> Reader | BatchReader:
+) -> tuple[Reader | BatchReader, bool]:
     """The function giving the field's value (or awaitable) for one object, or for a
-    batched field the reader loading a whole level."""
+    batched field the reader loading a whole level; and whether its values are never
+    awaitable (a plain attribute, a relay id, a refused field's constant)."""
     wrapper: Reader = partial(definition.resolve, info=info, **arguments)  # type: ignore[arg-type]
     field = (definition.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
     if not isinstance(field, StrawberryField):
-        return wrapper
+        return wrapper, False
     strawberry_schema = schema._strawberry_schema  # type: ignore[attr-defined]
     converter = strawberry_schema.schema_converter
     if converter._get_field_exception_handlers(field):
-        return wrapper
+        return wrapper, False
     strawberry_info = strawberry_schema.config.info_class(_raw_info=info, _field=field)
     kwargs = convert_arguments(
         arguments, field.arguments, converter.scalar_registry, strawberry_schema.config,
@@ -76,18 +77,19 @@ def field_reader(
     )  # fmt: skip
     if field.extensions:
         if not _decided_by_viewer(field):
-            return wrapper
+            return wrapper, False
         refusal = _refusal(field, strawberry_info, kwargs)
         if refusal is not _PERMITTED:
-            return lambda _source: refusal
+            return (lambda _source: refusal), True
     if field.base_resolver is None:
-        return attrgetter(field.python_name)
+        return attrgetter(field.python_name), True
     batch = batch_of(field.base_resolver.wrapped_func)
     if batch is not None:
-        return BatchReader(batch, strawberry_info)
-    return _global_id(strawberry_schema, field, info) or _direct_call(
-        field, strawberry_info, kwargs
-    )
+        return BatchReader(batch, strawberry_info), False
+    relay_id = _global_id(strawberry_schema, field, info)
+    if relay_id is not None:
+        return relay_id, True
+    return _direct_call(field, strawberry_info, kwargs), False
 
 
 def _node_method(name: str) -> Any:
