@@ -18,6 +18,7 @@ from tortoise.functions import Count
 from tortoise.models import Model
 
 from api import records
+from api.batch_loader import BatchLoader
 from api.permissions import scoping
 from api.permissions.memberships import active_memberships
 from api.permissions.scoping import NOTHING
@@ -77,7 +78,7 @@ def by_id(model: type[M], *, plain: bool) -> DataLoader[int, M | None]:
         rows = {row.pk: row for row in found}
         return [rows.get(key) for key in keys]
 
-    return DataLoader(load_fn=load)
+    return BatchLoader(load_fn=load)
 
 
 def through(
@@ -104,7 +105,7 @@ def through(
             grouped[getattr(row, f"{key}_id")].append(getattr(row, target))
         return [grouped[k] for k in keys]
 
-    return DataLoader(load_fn=load)
+    return BatchLoader(load_fn=load)
 
 
 def children(
@@ -131,7 +132,7 @@ def children(
             grouped[getattr(row, key)].append(row)
         return [grouped[k] for k in keys]
 
-    return DataLoader(load_fn=load)
+    return BatchLoader(load_fn=load)
 
 
 class Loaders:
@@ -195,7 +196,7 @@ class Loaders:
             rows = {row.pk: row for row in await Address.filter(visible(), pk__in=keys)}
             return [rows.get(key) for key in keys]
 
-        return DataLoader(load_fn=load)
+        return BatchLoader(load_fn=load)
 
     @cached_property
     def territory(self) -> DataLoader[int, Territory | None]:
@@ -250,7 +251,7 @@ class Loaders:
                 for k in address_ids
             ]
 
-        return DataLoader(load_fn=load)
+        return BatchLoader(load_fn=load)
 
     @cached_property
     def documents_of_activity(self) -> DataLoader[int, list[ActivityDocument]]:
@@ -307,7 +308,7 @@ class Loaders:
             counts = {row["campaign_id"]: row["members"] for row in rows}
             return [counts.get(pk, 0) for pk in campaign_ids]
 
-        return DataLoader(load_fn=load)
+        return BatchLoader(load_fn=load)
 
     @cached_property
     def promoter(self) -> DataLoader[int, Promoter | None]:
@@ -389,7 +390,7 @@ class Loaders:
                     found[(row.promoter_id, from_, to)].append(row)
             return [found[key] for key in keys]
 
-        return DataLoader(load_fn=load)
+        return BatchLoader(load_fn=load)
 
     @cached_property
     def time_entries_of_booking(self) -> DataLoader[int, list[TimeEntry]]:
@@ -421,7 +422,7 @@ class Loaders:
                 grouped[row.booking.appointment.location.project_id].append(row)
             return [grouped[k] for k in project_ids]
 
-        return DataLoader(load_fn=load)
+        return BatchLoader(load_fn=load)
 
     @cached_property
     def exceptions_of_plan(self) -> DataLoader[int, list[ContactPlanException]]:
