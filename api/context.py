@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
+from api import records
 from api.authentication import authenticate
 from api.loaders import Loaders
 from api.permissions.viewer import Viewer
@@ -22,16 +23,17 @@ class Context:
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.viewer, plain_rows=self.settings.plain_rows)
+        self.loaders = Loaders(self.viewer)
 
     def sign_in(self, viewer: Viewer) -> None:
         """After login, the rest of the response is answered for the new session."""
         self.viewer = viewer
         self.auth_failure = None
-        self.loaders = Loaders(viewer, plain_rows=self.settings.plain_rows)
+        self.loaders = Loaders(viewer)
 
 
 async def build_context(request: Request, settings: Settings) -> Context:
+    records.plain_rows.set(settings.plain_rows)
     authentication = await authenticate(request.headers.get("authorization"))
     return Context(
         request=request,

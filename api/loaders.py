@@ -67,14 +67,11 @@ PromoterPeriod = tuple[int, datetime | None, datetime | None]
 LoadFn = Callable[[Sequence[int]], Awaitable[list[Any]]]
 
 
-def by_id(model: type[M], *, plain: bool) -> DataLoader[int, M | None]:
-    """Rows by primary key; `plain`: as records (api/records.py), else as instances."""
+def by_id(model: type[M]) -> DataLoader[int, M | None]:
+    """Rows by primary key, as records (api/records.py)."""
 
     async def load(keys: Sequence[int]) -> list[M | None]:
-        if plain:
-            found = await records.by_column(model, model._meta.db_pk_column, keys)
-        else:
-            found = await model.filter(pk__in=keys)
+        found = await records.by_column(model, model._meta.db_pk_column, keys)
         rows = {row.pk: row for row in found}
         return [rows.get(key) for key in keys]
 
@@ -113,20 +110,17 @@ def children(
     key: str,
     order: tuple[str, ...],
     *,
-    plain: bool,
     where: Callable[[], Q] | None = None,
 ) -> DataLoader[int, list[M]]:
-    """Rows pointing at each key through the column `key`, e.g. an address's contacts;
-    `plain`: as records (api/records.py), else as instances."""
+    """Rows pointing at each key through the column `key`, e.g. an address's contacts, as
+    records (api/records.py)."""
 
     async def load(keys: Sequence[int]) -> list[list[M]]:
-        rows: Sequence[Any]
-        if plain and where is None:
+        if where is None:
             rows = await records.by_column(model, key, keys, order)
         else:
-            query = model.filter(where() if where else Q(), **{f"{key}__in": keys})
-            query = query.order_by(*order)
-            rows = await records.of_query(query) if plain else await query
+            query = model.filter(where(), **{f"{key}__in": keys}).order_by(*order)
+            rows = await records.fetch(query)
         grouped: dict[int, list[M]] = defaultdict(list)
         for row in rows:
             grouped[getattr(row, key)].append(row)
@@ -140,10 +134,8 @@ class Loaders:
     whose parts not every viewer may see (a project's locations, an appointment's bookings,
     a campaign's member count) apply the viewer's row scoping."""
 
-    def __init__(self, viewer: Viewer | None = None, *, plain_rows: bool = True) -> None:
+    def __init__(self, viewer: Viewer | None = None) -> None:
         self.viewer = viewer
-        # Rows for nested fields as plain records instead of model instances.
-        self.plain = plain_rows
 
     def _scoped(self, scope: Callable[[Viewer], Q]) -> Callable[[], Q]:
         viewer = self.viewer
@@ -153,11 +145,11 @@ class Loaders:
 
     @cached_property
     def user(self) -> DataLoader[int, User | None]:
-        return by_id(User, plain=self.plain)
+        return by_id(User)
 
     @cached_property
     def account_group(self) -> DataLoader[int, AccountGroup | None]:
-        return by_id(AccountGroup, plain=self.plain)
+        return by_id(AccountGroup)
 
     @cached_property
     def account_groups_of_user(self) -> DataLoader[int, list[AccountGroup]]:
@@ -184,7 +176,7 @@ class Loaders:
 
     @cached_property
     def address(self) -> DataLoader[int, Address | None]:
-        return by_id(Address, plain=self.plain)
+        return by_id(Address)
 
     @cached_property
     def visible_address(self) -> DataLoader[int, Address | None]:
@@ -200,33 +192,31 @@ class Loaders:
 
     @cached_property
     def territory(self) -> DataLoader[int, Territory | None]:
-        return by_id(Territory, plain=self.plain)
+        return by_id(Territory)
 
     @cached_property
     def contact_person(self) -> DataLoader[int, ContactPerson | None]:
-        return by_id(ContactPerson, plain=self.plain)
+        return by_id(ContactPerson)
 
     @cached_property
     def campaign(self) -> DataLoader[int, Campaign | None]:
-        return by_id(Campaign, plain=self.plain)
+        return by_id(Campaign)
 
     @cached_property
     def subtag(self) -> DataLoader[int, Subtag | None]:
-        return by_id(Subtag, plain=self.plain)
+        return by_id(Subtag)
 
     @cached_property
     def contacts_of_address(self) -> DataLoader[int, list[ContactPerson]]:
-        return children(
-            ContactPerson, "address_id", ("last_name", "first_name", "id"), plain=self.plain
-        )
+        return children(ContactPerson, "address_id", ("last_name", "first_name", "id"))
 
     @cached_property
     def inactive_periods_of_address(self) -> DataLoader[int, list[InactivePeriod]]:
-        return children(InactivePeriod, "address_id", ("starts_on", "id"), plain=self.plain)
+        return children(InactivePeriod, "address_id", ("starts_on", "id"))
 
     @cached_property
     def campaign_memberships_of_address(self) -> DataLoader[int, list[CampaignMember]]:
-        return children(CampaignMember, "address_id", ("id",), plain=self.plain)
+        return children(CampaignMember, "address_id", ("id",))
 
     @cached_property
     def territories_of_contact(self) -> DataLoader[int, list[Territory]]:
@@ -255,27 +245,27 @@ class Loaders:
 
     @cached_property
     def documents_of_activity(self) -> DataLoader[int, list[ActivityDocument]]:
-        return children(ActivityDocument, "activity_id", ("created_at", "id"), plain=self.plain)
+        return children(ActivityDocument, "activity_id", ("created_at", "id"))
 
     @cached_property
     def reminders_of_activity(self) -> DataLoader[int, list[Reminder]]:
-        return children(Reminder, "activity_id", ("remind_at", "id"), plain=self.plain)
+        return children(Reminder, "activity_id", ("remind_at", "id"))
 
     @cached_property
     def activity(self) -> DataLoader[int, Activity | None]:
-        return by_id(Activity, plain=self.plain)
+        return by_id(Activity)
 
     @cached_property
     def tags_of_group(self) -> DataLoader[int, list[Tag]]:
-        return children(Tag, "group_id", ("name", "id"), plain=self.plain)
+        return children(Tag, "group_id", ("name", "id"))
 
     @cached_property
     def subtags_of_tag(self) -> DataLoader[int, list[Subtag]]:
-        return children(Subtag, "tag_id", ("name", "id"), plain=self.plain)
+        return children(Subtag, "tag_id", ("name", "id"))
 
     @cached_property
     def team(self) -> DataLoader[int, Team | None]:
-        return by_id(Team, plain=self.plain)
+        return by_id(Team)
 
     @cached_property
     def open_tasks_of_team(self) -> DataLoader[int, list[Task]]:
@@ -286,7 +276,6 @@ class Loaders:
             Task,
             "team_id",
             ("due_at", "id"),
-            plain=self.plain,
             where=lambda: Q(status=TaskStatus.OPEN, assignee_id__isnull=True) & visible(),
         )
 
@@ -312,31 +301,31 @@ class Loaders:
 
     @cached_property
     def promoter(self) -> DataLoader[int, Promoter | None]:
-        return by_id(Promoter, plain=self.plain)
+        return by_id(Promoter)
 
     @cached_property
     def project(self) -> DataLoader[int, Project | None]:
-        return by_id(Project, plain=self.plain)
+        return by_id(Project)
 
     @cached_property
     def location(self) -> DataLoader[int, Location | None]:
-        return by_id(Location, plain=self.plain)
+        return by_id(Location)
 
     @cached_property
     def appointment(self) -> DataLoader[int, Appointment | None]:
-        return by_id(Appointment, plain=self.plain)
+        return by_id(Appointment)
 
     @cached_property
     def booking(self) -> DataLoader[int, Booking | None]:
-        return by_id(Booking, plain=self.plain)
+        return by_id(Booking)
 
     @cached_property
     def report_field(self) -> DataLoader[int, ReportField | None]:
-        return by_id(ReportField, plain=self.plain)
+        return by_id(ReportField)
 
     @cached_property
     def report_fields_of_project(self) -> DataLoader[int, list[ReportField]]:
-        return children(ReportField, "project_id", ("id",), plain=self.plain)
+        return children(ReportField, "project_id", ("id",))
 
     @cached_property
     def contacts_of_project(self) -> DataLoader[int, list[ContactPerson]]:
@@ -350,7 +339,6 @@ class Loaders:
             Location,
             "project_id",
             ("id",),
-            plain=self.plain,
             where=self._scoped(scoping.visible_locations),
         )
 
@@ -360,7 +348,6 @@ class Loaders:
             Appointment,
             "location_id",
             ("starts_at", "id"),
-            plain=self.plain,
             where=self._scoped(scoping.visible_appointments),
         )
 
@@ -370,7 +357,6 @@ class Loaders:
             Booking,
             "appointment_id",
             ("id",),
-            plain=self.plain,
             where=self._scoped(scoping.visible_bookings),
         )
 
@@ -394,15 +380,15 @@ class Loaders:
 
     @cached_property
     def time_entries_of_booking(self) -> DataLoader[int, list[TimeEntry]]:
-        return children(TimeEntry, "booking_id", ("checked_in_at", "id"), plain=self.plain)
+        return children(TimeEntry, "booking_id", ("checked_in_at", "id"))
 
     @cached_property
     def report_of_booking(self) -> DataLoader[int, list[Report]]:
-        return children(Report, "booking_id", ("id",), plain=self.plain)
+        return children(Report, "booking_id", ("id",))
 
     @cached_property
     def answers_of_report(self) -> DataLoader[int, list[ReportAnswer]]:
-        return children(ReportAnswer, "report_id", ("id",), plain=self.plain)
+        return children(ReportAnswer, "report_id", ("id",))
 
     @cached_property
     def reports_of_project(self) -> DataLoader[int, list[Report]]:
@@ -426,16 +412,16 @@ class Loaders:
 
     @cached_property
     def exceptions_of_plan(self) -> DataLoader[int, list[ContactPlanException]]:
-        return children(ContactPlanException, "plan_id", ("starts_on", "id"), plain=self.plain)
+        return children(ContactPlanException, "plan_id", ("starts_on", "id"))
 
     @cached_property
     def plan_member(self) -> DataLoader[int, ContactPlanMember | None]:
-        return by_id(ContactPlanMember, plain=self.plain)
+        return by_id(ContactPlanMember)
 
     @cached_property
     def order(self) -> DataLoader[int, Order | None]:
-        return by_id(Order, plain=self.plain)
+        return by_id(Order)
 
     @cached_property
     def lines_of_order(self) -> DataLoader[int, list[OrderLine]]:
-        return children(OrderLine, "order_id", ("id",), plain=self.plain)
+        return children(OrderLine, "order_id", ("id",))

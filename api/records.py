@@ -9,6 +9,9 @@ column nobody reads is never converted.
 Lookups by key use SQL text built once per model and column: SQLite gets the keys as one
 JSON array (`json_each`), PostgreSQL as one array (`= ANY($1)`), so neither the text nor
 the database's cached plan depends on the number of keys.
+
+With PROMOPLAN_PLAIN_ROWS off (to measure what records save) the same functions answer
+with model instances; each request sets `plain_rows` from its settings.
 """
 
 from __future__ import annotations
@@ -16,12 +19,15 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from functools import cache
 from operator import itemgetter
 from typing import Any
 
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
+
+plain_rows: ContextVar[bool] = ContextVar("plain_rows", default=True)
 
 
 class Record(tuple[Any, ...]):
@@ -114,11 +120,13 @@ def _select_by(model: type[Model], dialect: str, column: str, order: tuple[str, 
 
 async def by_column(
     model: type[Model], column: str, keys: Sequence[Any], order: tuple[str, ...] = ()
-) -> list[Record]:
+) -> list[Any]:
     """Records whose `column` is one of `keys`, ordered by the model fields `order`."""
+    unique = list(dict.fromkeys(keys))
+    if not plain_rows.get():
+        return await model.filter(**{f"{column}__in": unique}).order_by(*order)
     dialect = _dialect(model)
     record = _record_type(model, dialect)
-    unique = list(dict.fromkeys(keys))
     # One parameter whatever the number of keys: an array, or a JSON array for SQLite.
     keys_parameter = unique if dialect == "postgres" else json.dumps(unique)
     sql = _select_by(model, dialect, column, order)
@@ -126,9 +134,15 @@ async def by_column(
     return [record(row) for row in rows]
 
 
-async def of_query(queryset: QuerySet[Any]) -> list[Record]:
-    """Records of a queryset of whole rows (filtered and ordered; no `only`, no related
-    rows, no annotations): Tortoise builds the statement, the rows stay plain."""
+async def fetch(queryset: QuerySet[Any]) -> list[Any]:
+    """Records of a queryset's rows: Tortoise builds the statement, the rows stay plain.
+    A queryset of more or less than whole rows (annotations, related rows, `only`) gives
+    model instances."""
+    whole_rows = not (
+        queryset._annotations or queryset._select_related or queryset._fields_for_select
+    )
+    if not (whole_rows and plain_rows.get()):
+        return await queryset
     record = record_type(queryset.model)
     # What awaiting the queryset would run, without building an instance per row.
     queryset._choose_db_if_not_chosen()

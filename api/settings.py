@@ -91,7 +91,7 @@ class Settings(BaseSettings):
     )
     # Queries run breadth first (api/level_execution.py); off: graphql-core's executor only.
     level_execution: bool = Field(default=True, alias="PROMOPLAN_LEVEL_EXECUTION")
-    # Nested fields read rows as plain records (api/records.py); off: Tortoise instances.
+    # Loaders and list pages read rows as plain records (api/records.py); off: instances.
     plain_rows: bool = Field(default=True, alias="PROMOPLAN_PLAIN_ROWS")
     # Container objects allocated between two young-generation collections (see gc_tuning).
     gc_threshold: int = Field(default=50_000, ge=700, le=1_000_000, alias="PROMOPLAN_GC_THRESHOLD")

@@ -61,10 +61,11 @@ LEVERS = (
         "PROMOPLAN_PLAIN_ROWS",
         _default("plain_rows"),
         "false",
-        "DataLoaders hand nested fields the driver's rows as plain records (api/records.py) "
-        "whose attributes convert on access with the model's own converters, where Tortoise "
-        "builds a model instance per row and converts every column; lookups by key use SQL "
-        "text built once per model, with the keys as one array parameter.",
+        "DataLoaders and list pages hand the schema the driver's rows as plain records "
+        "(api/records.py) whose attributes convert on access with the model's own "
+        "converters, where Tortoise builds a model instance per row and converts every "
+        "column; lookups by key use SQL text built once per model, with the keys as one "
+        "array parameter.",
     ),
     Lever(
         "GC threshold",

@@ -15,6 +15,7 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from api import records
 from api.errors import BadRequest
 
 MAX_PAGE_SIZE = 100
@@ -119,7 +120,7 @@ async def paginate(
         window = window.filter(_beyond(keys, _decode(request.before, model, keys, "before"), True))
     backwards = first is None
     limit = last if backwards else first
-    rows = await window.order_by(*_order_specs(keys, backwards)).limit(limit + 1)
+    rows = await records.fetch(window.order_by(*_order_specs(keys, backwards)).limit(limit + 1))
     has_more = len(rows) > limit
     rows = rows[:limit]
     if backwards:
