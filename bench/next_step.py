@@ -1,5 +1,5 @@
 """The step after the level executor: where the large answers' time goes in this run's
-profiles, and what would take it away (designed, not built)."""
+profiles, what has been built of the designed levers and what is still only designed."""
 
 from __future__ import annotations
 
@@ -9,30 +9,34 @@ from bench.runner import DatabaseRun
 NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 LARGE_ANSWERS = {"overview": "ProjectOverview", "portal": "ProjectAppointments"}
 SHARES = (
-    ("building Tortoise model instances and SQL text", ("Tortoise ORM + pypika",)),
-    ("asyncio (a task, a future and callbacks per resolver call)",
-     ("asyncio: event loop, tasks, sockets",)),
+    ("Tortoise (SQL text, the instances left)", ("Tortoise ORM + pypika",)),
+    ("asyncio (loop, tasks, futures, sockets)", ("asyncio: event loop, tasks, sockets",)),
     ("graphql-core + strawberry", ("graphql-core", "strawberry")),
     ("the level executor", ("level executor (api/level_execution.py, api/level_fields.py)",)),
     ("other product code (resolvers, loaders, `of`)", ("product code (api/, db/)",)),
 )  # fmt: skip
 
 DESIGN = [
-    "1. **Rows, not model instances.** Loaders select the columns the schema reads "
-    "(`values_list`) and the `of` classmethods build the GraphQL types from tuples; a loaded "
-    "row then costs a tuple instead of a Tortoise instance with a converter call per column "
-    "(STACK-NOTES measured plain objects at half the execution time of instances).",
-    "2. **Batch fields, for every field that is one DataLoader key per object.** Built for "
-    "the four hottest (Appointment.location and .bookings, Booking.promoter and .report: "
-    "`@batched` in api/batch_fields.py, one `load_many` a level instead of a coroutine and a "
-    "task per object); the rest (stores, projects, users, contacts reached through "
-    "api/schema/refs.py) still run a coroutine per object.",
-    "3. **A plan per registered document.** The level executor's preparation (collected "
-    "fields, readers, completers) is kept across requests for each trusted document, so a "
-    "request of a known operation pays for neither parse, validation nor preparation.",
-    "4. **The database builds the JSON** for the largest lists (`json_agg` on PostgreSQL, "
-    "`json_group_array` on SQLite), spliced into the answer as the reference would: "
-    "STACK-NOTES measured it as the fastest form of all.",
+    "1. **Rows, not model instances** (built: api/records.py, `PROMOPLAN_PLAIN_ROWS`, see "
+    "Levers). DataLoaders and list pages hand the schema the driver's rows as records that "
+    "convert a column only when it is read. What is left of the step: the `of` classmethods "
+    "still copy each record into a strawberry type instance; the level executor could read "
+    "a type's plain fields straight off the record.",
+    "2. **Batch fields, for every field that is one DataLoader key per object** (built: "
+    "`@batched` in api/batch_fields.py, and every reference between domains through "
+    "api/schema/refs.py; the DataLoaders' `load_many` waits once per batch, "
+    "api/batch_loader.py). A level of them costs one `load_many`, not a coroutine and a "
+    "future per object.",
+    "3. **A plan per registered document** (designed). The level executor's preparation "
+    "(collected fields, readers, completers) kept across requests for each trusted "
+    "document, so a request of a known operation pays for neither parse, validation nor "
+    "preparation.",
+    "4. **The viewer in one statement** (designed). A customer session is three statements "
+    "today (session with its user, the contact person, the contact's territories), the "
+    "reference's one; the token lookup is 5-10% of a portal page in the profiles below.",
+    "5. **The database builds the JSON** for the largest lists (designed: `json_agg` on "
+    "PostgreSQL, `json_group_array` on SQLite), spliced into the answer as the reference "
+    "would: STACK-NOTES measured it as the fastest form of all.",
 ]
 
 
@@ -60,7 +64,7 @@ def section(runs: list[DatabaseRun]) -> list[str]:
         "",
         *profiled,
         "",
-        "What would take the rest away (designed; only part of 2 is built):",
+        "The levers designed to take the rest away, and which of them are built:",
         "",
         *DESIGN,
         "",
