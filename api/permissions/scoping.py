@@ -121,7 +121,7 @@ def visible_campaigns(viewer: Viewer) -> Q:
 
 def visible_activity_parts(viewer: Viewer) -> Q:
     """Documents and reminders, seen with their activity."""
-    return Q(activity_id__in=_ids(Activity, visible_activities(viewer)))
+    return _among("activity_id", Activity, visible_activities(viewer))
 
 
 def visible_tasks(viewer: Viewer) -> Q:
@@ -139,6 +139,16 @@ def visible_tasks(viewer: Viewer) -> Q:
 
 def _ids(model: type[Model], condition: Q, column: str = "id") -> Subquery:
     return Subquery(model.filter(condition).values(column))
+
+
+def _among(column: str, model: type[Model], condition: Q) -> Q:
+    """Rows whose `column` is the id of a `model` row meeting `condition`. When every row
+    meets it (an admin's view) there is no condition at all: the foreign key guarantees
+    the rest, and the database is spared a subquery listing every row (on SQLite, one of
+    100,000 appointments took 130 ms)."""
+    if not condition.children and not condition.filters:
+        return Q()
+    return Q(**{f"{column}__in": _ids(model, condition)})
 
 
 def visible_projects(viewer: Viewer) -> Q:
@@ -174,7 +184,7 @@ def _in_territories(paths: tuple[str, ...], prefix: str = "") -> Q:
 def visible_locations(viewer: Viewer) -> Q:
     """Locations of visible projects; a territory-limited contact sees only stores in them;
     a promoter only the stores they are booked at."""
-    condition = Q(project_id__in=_ids(Project, visible_projects(viewer)))
+    condition = _among("project_id", Project, visible_projects(viewer))
     if viewer.is_promoter:
         condition &= _booked_locations(viewer)
     if viewer.is_customer and viewer.territory_paths is not None:
@@ -184,7 +194,7 @@ def visible_locations(viewer: Viewer) -> Q:
 
 def visible_appointments(viewer: Viewer) -> Q:
     """Appointments at visible locations; a promoter sees only those they are booked on."""
-    condition = Q(location_id__in=_ids(Location, visible_locations(viewer)))
+    condition = _among("location_id", Location, visible_locations(viewer))
     if viewer.is_promoter:
         own = _ids(Booking, Q(promoter_id=viewer.promoter_id or 0), "appointment_id")
         condition &= Q(id__in=own)
@@ -195,7 +205,7 @@ def visible_bookings(viewer: Viewer) -> Q:
     """Bookings on visible appointments; a promoter sees only their own."""
     if viewer.is_promoter:
         return Q(promoter_id=viewer.promoter_id or 0)
-    return Q(appointment_id__in=_ids(Appointment, visible_appointments(viewer)))
+    return _among("appointment_id", Appointment, visible_appointments(viewer))
 
 
 def visible_promoters(viewer: Viewer) -> Q:
@@ -209,12 +219,12 @@ def visible_promoters(viewer: Viewer) -> Q:
 
 
 def visible_report_fields(viewer: Viewer) -> Q:
-    return Q(project_id__in=_ids(Project, visible_projects(viewer)))
+    return _among("project_id", Project, visible_projects(viewer))
 
 
 def visible_booking_parts(viewer: Viewer) -> Q:
     """Reports and time entries, seen with their booking."""
-    return Q(booking_id__in=_ids(Booking, visible_bookings(viewer)))
+    return _among("booking_id", Booking, visible_bookings(viewer))
 
 
 def visible_contact_plans(viewer: Viewer) -> Q:

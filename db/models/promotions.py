@@ -151,7 +151,8 @@ class Appointment(Model):
 
     class Meta:
         table = "appointments"
-        indexes = (("location_id", "starts_at"), ("starts_at", "id"))
+        # ("status", "starts_at", "id"): the agency's list by status over all projects.
+        indexes = (("location_id", "starts_at"), ("starts_at", "id"), ("status", "starts_at", "id"))
 
 
 class Booking(Model):
