@@ -11,7 +11,7 @@ from api.credentials import API_TOKEN_KIND, SESSION_KIND, parse_secret
 from api.permissions.scopes import ROLE_SCOPES
 from api.permissions.viewer import Viewer
 from db.models.accounts import ApiToken, Role, Session, TokenScope, User
-from db.models.crm import ContactPerson, Territory
+from db.models.crm import ContactPerson
 from db.models.promotions import ApiTokenProject, Promoter
 
 # lastUsedAt is precise to this much, so a busy integration does not write on every call.
@@ -42,13 +42,13 @@ async def _viewer_for(user: User, scopes: frozenset[TokenScope], **details: Any)
     """The principal, with what its role's row scoping needs to know."""
     role = Role(user.role)
     if role is Role.CUSTOMER:
-        contact = await ContactPerson.filter(user_id=user.id).first()
-        contact_id = contact.id if contact else None
-        paths = await Territory.filter(
-            contact_links__contact_person_id=contact_id or 0
-        ).values_list("path", flat=True)
-        details["contact_person_id"] = contact_id
-        details["territory_paths"] = tuple(sorted(paths)) or None
+        # The login's contact person (one at most) with its territories, in one statement:
+        # a row per territory, or one row with no path.
+        rows = await ContactPerson.filter(user_id=user.id).values_list(
+            "id", "territory_links__territory__path"
+        )
+        details["contact_person_id"] = rows[0][0] if rows else None
+        details["territory_paths"] = tuple(sorted(p for _, p in rows if p is not None)) or None
     elif role is Role.PROMOTER:
         promoter = await Promoter.filter(user_id=user.id).first()
         details["promoter_id"] = promoter.id if promoter else None
