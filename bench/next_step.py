@@ -32,9 +32,8 @@ DESIGN = [
     "document, so a request of a known operation pays for neither parse, validation nor "
     "preparation.",
     "4. **The viewer in one statement** (half built). A customer session takes two "
-    "statements (the session with its user; the contact person with its territories, one "
-    "statement since this run's code), the reference's one; the token lookup is 5-10% of a "
-    "portal page in the profiles below.",
+    "statements (the session with its user; the contact person with its territories), the "
+    "reference's one; the token lookup is 5-10% of a portal page in the profiles below.",
     "5. **The database builds the JSON** for the largest lists (designed: `json_agg` on "
     "PostgreSQL, `json_group_array` on SQLite), spliced into the answer as the reference "
     "would: STACK-NOTES measured it as the fastest form of all.",
