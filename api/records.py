@@ -136,10 +136,15 @@ async def by_column(
 
 async def fetch(queryset: QuerySet[Any]) -> list[Any]:
     """Records of a queryset's rows: Tortoise builds the statement, the rows stay plain.
-    A queryset of more or less than whole rows (annotations, related rows, `only`) gives
-    model instances."""
+    A queryset of more or less than whole rows (annotations, related rows, prefetches,
+    `only`) or of one row (`first`, `get`) gives what awaiting it gives."""
     whole_rows = not (
-        queryset._annotations or queryset._select_related or queryset._fields_for_select
+        queryset._annotations
+        or queryset._select_related
+        or queryset._fields_for_select
+        or queryset._prefetch_map
+        or queryset._prefetch_queries
+        or queryset._single
     )
     if not (whole_rows and plain_rows.get()):
         return await queryset

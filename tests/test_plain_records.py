@@ -16,6 +16,7 @@ from tortoise import Tortoise
 from tortoise.transactions import in_transaction
 
 from api import records
+from db.models.accounts import User
 from tests.conftest import Backend
 from tests.factories import Factory
 from tests.graphql_client import GraphQLClient, operations, serving
@@ -71,3 +72,19 @@ async def test_a_record_reads_every_field_as_the_instance_does(make: Factory):
                 assert type(getattr(record, name)) is type(getattr(instance, name)), (model, name)
             compared.add(model.__name__)
     assert len(compared) >= 20, sorted(compared)
+
+
+async def test_a_queryset_of_one_row_or_with_prefetches_reads_as_awaited(make: Factory):
+    """`fetch` keeps plain rows to whole-row lists: `first()` answers one instance (or None),
+    a prefetch answers instances whose related rows are loaded."""
+    user = await make.user()  # a staff user, member of a personal group
+
+    first = await records.fetch(User.filter(pk=user.pk).first())
+    assert isinstance(first, User) and first.pk == user.pk
+    assert await records.fetch(User.filter(pk=-1).first()) is None
+
+    [prefetched] = await records.fetch(
+        User.filter(pk=user.pk).prefetch_related("group_memberships")
+    )
+    assert isinstance(prefetched, User)
+    assert len(prefetched.group_memberships) == 1
