@@ -13,8 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from strawberry.dataloader import DataLoader
 from strawberry.types import Info
+
+from api.batch_loader import BatchLoader
 
 if TYPE_CHECKING:
     from api.loaders import Loaders
@@ -24,13 +25,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @dataclass(frozen=True, slots=True)
 class Batch:
-    loader: Callable[[Loaders], DataLoader[Any, Any]]
+    loader: Callable[[Loaders], BatchLoader[Any, Any]]
     key: Callable[[Any], Any]
     convert: Callable[[Any], Any]
 
 
 def batched(
-    loader: Callable[[Loaders], DataLoader[Any, Any]],
+    loader: Callable[[Loaders], BatchLoader[Any, Any]],
     key: Callable[[Any], Any],
     convert: Callable[[Any], Any],
 ) -> Callable[[F], F]:

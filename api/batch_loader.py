@@ -1,44 +1,92 @@
-"""A DataLoader whose `load_many` waits for its batch once, not once per key.
+"""A DataLoader whose bookkeeping is per batch, not per key.
 
-strawberry's `load_many` gathers one future per key, each with two done callbacks the
-event loop runs when the batch answers: for a level of hundreds of objects that is
-hundreds of loop callbacks. Here each key still gets its future (the cache holds it for
-later loads), but nothing listens to it; `load_many` awaits the first key still pending,
-which answers with the rest of its batch, and reads the results off the futures.
+strawberry's DataLoader gives every key a future and a task record, and its `load_many`
+gathers those futures with two loop callbacks each: for a level of hundreds of objects
+that is hundreds of futures and loop callbacks. Here a key is an entry in a dict: the
+values loaded so far, or the batch still loading it. A batch has one future, set when
+its rows are in; `load_many` waits for each batch its keys are in, once.
+
+As with strawberry's: keys asked for in the same turn of the loop load in one batch,
+dispatched on the next turn from the context of the first caller; a loaded key is never
+fetched again; a failed batch fails every caller of its keys, now and later.
 """
 
 from __future__ import annotations
 
 import asyncio
-from asyncio import Future
-from collections.abc import Iterable
-from typing import TypeVar
-
-from strawberry.dataloader import DataLoader, LoaderTask, get_current_batch
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Generic, TypeVar
 
 K = TypeVar("K")
 T = TypeVar("T")
 
 
-class BatchLoader(DataLoader[K, T]):
-    def _future(self, key: K) -> Future[T]:
-        cached = self.cache_map.get(key)
-        if cached is not None and not cached.cancelled():
-            return cached
-        future: Future[T] = self.loop.create_future()
-        self.cache_map.set(key, future)
-        # What strawberry's `load` does, without its callback that cancels a batch whose
-        # every caller went away (a level's callers never do).
-        get_current_batch(self).tasks.append(LoaderTask(key, future))
-        return future
+class _Batch(Generic[K]):
+    __slots__ = ("future", "keys", "task")
 
-    async def load_many(self, keys: Iterable[K]) -> list[T]:  # type: ignore[override]
-        futures = [self._future(key) for key in keys]
-        for future in futures:
-            if not future.done():
-                await asyncio.wait((future,))
-        # Reading each exception marks it seen: a failed batch is logged once, by its caller.
-        failure = next((e for e in [f.exception() for f in futures] if e is not None), None)
-        if failure is not None:
-            raise failure
-        return [future.result() for future in futures]
+    def __init__(self, future: asyncio.Future[None]) -> None:
+        self.keys: list[K] = []
+        self.future = future
+        # The loop keeps only a weak reference to a task.
+        self.task: asyncio.Task[None] | None = None
+
+
+class BatchLoader(Generic[K, T]):
+    def __init__(self, load_fn: Callable[[Sequence[K]], Awaitable[Sequence[T]]]) -> None:
+        self.load_fn = load_fn
+        self._values: dict[K, T | BaseException] = {}
+        # Keys asked for and not loaded yet, with the batch loading them; a failed batch
+        # stays here so later callers fail the same way.
+        self._loading: dict[K, _Batch[K]] = {}
+        self._collecting: _Batch[K] | None = None
+
+    async def load(self, key: K) -> T:
+        return (await self.load_many((key,)))[0]
+
+    async def load_many(self, keys: Iterable[K]) -> list[T]:
+        keys = list(keys)
+        values, loading = self._values, self._loading
+        batches: dict[_Batch[K], None] = {}
+        for key in keys:
+            if key in values:
+                continue
+            batch = loading.get(key)
+            if batch is None:
+                batch = loading[key] = self._batch()
+                batch.keys.append(key)
+            batches[batch] = None
+        for batch in batches:
+            if not batch.future.done():
+                await asyncio.wait((batch.future,))
+            batch.future.result()  # raises the batch's failure
+        found = [values[key] for key in keys]
+        for value in found:
+            if isinstance(value, BaseException):
+                raise value
+        return found  # type: ignore[return-value]
+
+    def _batch(self) -> _Batch[K]:
+        """The batch collecting keys in this turn of the loop."""
+        if self._collecting is None:
+            loop = asyncio.get_running_loop()
+            self._collecting = _Batch(loop.create_future())
+            loop.call_soon(self._dispatch, self._collecting)
+        return self._collecting
+
+    def _dispatch(self, batch: _Batch[K]) -> None:
+        self._collecting = None
+        batch.task = asyncio.ensure_future(self._run(batch))
+
+    async def _run(self, batch: _Batch[K]) -> None:
+        try:
+            found = list(await self.load_fn(batch.keys))
+            if len(found) != len(batch.keys):
+                raise ValueError(f"load_fn answered {len(found)} values for {len(batch.keys)} keys")
+        except Exception as failure:  # the callers raise it
+            batch.future.set_exception(failure)
+            return
+        values, loading = self._values, self._loading
+        for key, value in zip(batch.keys, found, strict=True):
+            values[key] = value
+            del loading[key]
+        batch.future.set_result(None)

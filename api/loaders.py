@@ -12,7 +12,6 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any, TypeVar
 
-from strawberry.dataloader import DataLoader
 from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count
 from tortoise.models import Model
@@ -67,7 +66,7 @@ PromoterPeriod = tuple[int, datetime | None, datetime | None]
 LoadFn = Callable[[Sequence[int]], Awaitable[list[Any]]]
 
 
-def by_id(model: type[M]) -> DataLoader[int, M | None]:
+def by_id(model: type[M]) -> BatchLoader[int, M | None]:
     """Rows by primary key, as records (api/records.py)."""
 
     async def load(keys: Sequence[int]) -> list[M | None]:
@@ -85,7 +84,7 @@ def through(
     *,
     where: Callable[[], Q] = Q,
     order: tuple[str, ...] = ("name",),
-) -> DataLoader[int, list[Any]]:
+) -> BatchLoader[int, list[Any]]:
     """Objects reached through a link table, e.g. a user's groups via memberships.
 
     `key` and `target` name the link's foreign keys; results come ordered by `order`.
@@ -111,15 +110,16 @@ def children(
     order: tuple[str, ...],
     *,
     where: Callable[[], Q] | None = None,
-) -> DataLoader[int, list[M]]:
+) -> BatchLoader[int, list[M]]:
     """Rows pointing at each key through the column `key`, e.g. an address's contacts, as
     records (api/records.py)."""
 
     async def load(keys: Sequence[int]) -> list[list[M]]:
-        if where is None:
+        condition = Q() if where is None else where()
+        if scoping.unconditional(condition):
             rows = await records.by_column(model, key, keys, order)
         else:
-            query = model.filter(where(), **{f"{key}__in": keys}).order_by(*order)
+            query = model.filter(condition, **{f"{key}__in": keys}).order_by(*order)
             rows = await records.fetch(query)
         grouped: dict[int, list[M]] = defaultdict(list)
         for row in rows:
@@ -144,15 +144,15 @@ class Loaders:
         return lambda: scope(viewer)
 
     @cached_property
-    def user(self) -> DataLoader[int, User | None]:
+    def user(self) -> BatchLoader[int, User | None]:
         return by_id(User)
 
     @cached_property
-    def account_group(self) -> DataLoader[int, AccountGroup | None]:
+    def account_group(self) -> BatchLoader[int, AccountGroup | None]:
         return by_id(AccountGroup)
 
     @cached_property
-    def account_groups_of_user(self) -> DataLoader[int, list[AccountGroup]]:
+    def account_groups_of_user(self) -> BatchLoader[int, list[AccountGroup]]:
         """A user's groups, as far as the viewer may see them."""
         visible = self._scoped(scoping.visible_account_groups)
 
@@ -163,23 +163,23 @@ class Loaders:
         return through(AccountGroupMember, "user", "group", where=where)
 
     @cached_property
-    def members_of_group(self) -> DataLoader[int, list[User]]:
+    def members_of_group(self) -> BatchLoader[int, list[User]]:
         return through(AccountGroupMember, "group", "user", where=active_memberships)
 
     @cached_property
-    def teams_of_user(self) -> DataLoader[int, list[Team]]:
+    def teams_of_user(self) -> BatchLoader[int, list[Team]]:
         return through(TeamMember, "user", "team")
 
     @cached_property
-    def members_of_team(self) -> DataLoader[int, list[User]]:
+    def members_of_team(self) -> BatchLoader[int, list[User]]:
         return through(TeamMember, "team", "user")
 
     @cached_property
-    def address(self) -> DataLoader[int, Address | None]:
+    def address(self) -> BatchLoader[int, Address | None]:
         return by_id(Address)
 
     @cached_property
-    def visible_address(self) -> DataLoader[int, Address | None]:
+    def visible_address(self) -> BatchLoader[int, Address | None]:
         """An address by id, or None when the viewer may not see it (for references other
         users made, such as a task's address)."""
         visible = self._scoped(scoping.visible_addresses)
@@ -191,39 +191,39 @@ class Loaders:
         return BatchLoader(load_fn=load)
 
     @cached_property
-    def territory(self) -> DataLoader[int, Territory | None]:
+    def territory(self) -> BatchLoader[int, Territory | None]:
         return by_id(Territory)
 
     @cached_property
-    def contact_person(self) -> DataLoader[int, ContactPerson | None]:
+    def contact_person(self) -> BatchLoader[int, ContactPerson | None]:
         return by_id(ContactPerson)
 
     @cached_property
-    def campaign(self) -> DataLoader[int, Campaign | None]:
+    def campaign(self) -> BatchLoader[int, Campaign | None]:
         return by_id(Campaign)
 
     @cached_property
-    def subtag(self) -> DataLoader[int, Subtag | None]:
+    def subtag(self) -> BatchLoader[int, Subtag | None]:
         return by_id(Subtag)
 
     @cached_property
-    def contacts_of_address(self) -> DataLoader[int, list[ContactPerson]]:
+    def contacts_of_address(self) -> BatchLoader[int, list[ContactPerson]]:
         return children(ContactPerson, "address_id", ("last_name", "first_name", "id"))
 
     @cached_property
-    def inactive_periods_of_address(self) -> DataLoader[int, list[InactivePeriod]]:
+    def inactive_periods_of_address(self) -> BatchLoader[int, list[InactivePeriod]]:
         return children(InactivePeriod, "address_id", ("starts_on", "id"))
 
     @cached_property
-    def campaign_memberships_of_address(self) -> DataLoader[int, list[CampaignMember]]:
+    def campaign_memberships_of_address(self) -> BatchLoader[int, list[CampaignMember]]:
         return children(CampaignMember, "address_id", ("id",))
 
     @cached_property
-    def territories_of_contact(self) -> DataLoader[int, list[Territory]]:
+    def territories_of_contact(self) -> BatchLoader[int, list[Territory]]:
         return through(ContactTerritory, "contact_person", "territory")
 
     @cached_property
-    def activities_of_address(self) -> DataLoader[int, list[Activity]]:
+    def activities_of_address(self) -> BatchLoader[int, list[Activity]]:
         """Each address's history: activities on it and those it took part in, newest first."""
 
         async def load(address_ids: Sequence[int]) -> list[list[Activity]]:
@@ -244,31 +244,31 @@ class Loaders:
         return BatchLoader(load_fn=load)
 
     @cached_property
-    def documents_of_activity(self) -> DataLoader[int, list[ActivityDocument]]:
+    def documents_of_activity(self) -> BatchLoader[int, list[ActivityDocument]]:
         return children(ActivityDocument, "activity_id", ("created_at", "id"))
 
     @cached_property
-    def reminders_of_activity(self) -> DataLoader[int, list[Reminder]]:
+    def reminders_of_activity(self) -> BatchLoader[int, list[Reminder]]:
         return children(Reminder, "activity_id", ("remind_at", "id"))
 
     @cached_property
-    def activity(self) -> DataLoader[int, Activity | None]:
+    def activity(self) -> BatchLoader[int, Activity | None]:
         return by_id(Activity)
 
     @cached_property
-    def tags_of_group(self) -> DataLoader[int, list[Tag]]:
+    def tags_of_group(self) -> BatchLoader[int, list[Tag]]:
         return children(Tag, "group_id", ("name", "id"))
 
     @cached_property
-    def subtags_of_tag(self) -> DataLoader[int, list[Subtag]]:
+    def subtags_of_tag(self) -> BatchLoader[int, list[Subtag]]:
         return children(Subtag, "tag_id", ("name", "id"))
 
     @cached_property
-    def team(self) -> DataLoader[int, Team | None]:
+    def team(self) -> BatchLoader[int, Team | None]:
         return by_id(Team)
 
     @cached_property
-    def open_tasks_of_team(self) -> DataLoader[int, list[Task]]:
+    def open_tasks_of_team(self) -> BatchLoader[int, list[Task]]:
         """A team's pool: open tasks no member has claimed yet, soonest due first (to those
         who may see the team's tasks)."""
         visible = self._scoped(scoping.visible_tasks)
@@ -280,7 +280,7 @@ class Loaders:
         )
 
     @cached_property
-    def member_count_of_campaign(self) -> DataLoader[int, int]:
+    def member_count_of_campaign(self) -> BatchLoader[int, int]:
         """Members the viewer may see: an address outside their groups never counts."""
         visible_addresses = self._scoped(scoping.visible_addresses)
 
@@ -300,41 +300,41 @@ class Loaders:
         return BatchLoader(load_fn=load)
 
     @cached_property
-    def promoter(self) -> DataLoader[int, Promoter | None]:
+    def promoter(self) -> BatchLoader[int, Promoter | None]:
         return by_id(Promoter)
 
     @cached_property
-    def project(self) -> DataLoader[int, Project | None]:
+    def project(self) -> BatchLoader[int, Project | None]:
         return by_id(Project)
 
     @cached_property
-    def location(self) -> DataLoader[int, Location | None]:
+    def location(self) -> BatchLoader[int, Location | None]:
         return by_id(Location)
 
     @cached_property
-    def appointment(self) -> DataLoader[int, Appointment | None]:
+    def appointment(self) -> BatchLoader[int, Appointment | None]:
         return by_id(Appointment)
 
     @cached_property
-    def booking(self) -> DataLoader[int, Booking | None]:
+    def booking(self) -> BatchLoader[int, Booking | None]:
         return by_id(Booking)
 
     @cached_property
-    def report_field(self) -> DataLoader[int, ReportField | None]:
+    def report_field(self) -> BatchLoader[int, ReportField | None]:
         return by_id(ReportField)
 
     @cached_property
-    def report_fields_of_project(self) -> DataLoader[int, list[ReportField]]:
+    def report_fields_of_project(self) -> BatchLoader[int, list[ReportField]]:
         return children(ReportField, "project_id", ("id",))
 
     @cached_property
-    def contacts_of_project(self) -> DataLoader[int, list[ContactPerson]]:
+    def contacts_of_project(self) -> BatchLoader[int, list[ContactPerson]]:
         return through(
             ProjectContact, "project", "contact_person", order=("last_name", "first_name")
         )
 
     @cached_property
-    def locations_of_project(self) -> DataLoader[int, list[Location]]:
+    def locations_of_project(self) -> BatchLoader[int, list[Location]]:
         return children(
             Location,
             "project_id",
@@ -343,7 +343,7 @@ class Loaders:
         )
 
     @cached_property
-    def appointments_of_location(self) -> DataLoader[int, list[Appointment]]:
+    def appointments_of_location(self) -> BatchLoader[int, list[Appointment]]:
         return children(
             Appointment,
             "location_id",
@@ -352,7 +352,7 @@ class Loaders:
         )
 
     @cached_property
-    def bookings_of_appointment(self) -> DataLoader[int, list[Booking]]:
+    def bookings_of_appointment(self) -> BatchLoader[int, list[Booking]]:
         return children(
             Booking,
             "appointment_id",
@@ -361,7 +361,7 @@ class Loaders:
         )
 
     @cached_property
-    def bookings_of_promoter(self) -> DataLoader[PromoterPeriod, list[Booking]]:
+    def bookings_of_promoter(self) -> BatchLoader[PromoterPeriod, list[Booking]]:
         """Promoters' bookings overlapping a period, by start: one query per distinct period."""
         visible = self._scoped(scoping.visible_bookings)
 
@@ -379,19 +379,19 @@ class Loaders:
         return BatchLoader(load_fn=load)
 
     @cached_property
-    def time_entries_of_booking(self) -> DataLoader[int, list[TimeEntry]]:
+    def time_entries_of_booking(self) -> BatchLoader[int, list[TimeEntry]]:
         return children(TimeEntry, "booking_id", ("checked_in_at", "id"))
 
     @cached_property
-    def report_of_booking(self) -> DataLoader[int, list[Report]]:
+    def report_of_booking(self) -> BatchLoader[int, list[Report]]:
         return children(Report, "booking_id", ("id",))
 
     @cached_property
-    def answers_of_report(self) -> DataLoader[int, list[ReportAnswer]]:
+    def answers_of_report(self) -> BatchLoader[int, list[ReportAnswer]]:
         return children(ReportAnswer, "report_id", ("id",))
 
     @cached_property
-    def reports_of_project(self) -> DataLoader[int, list[Report]]:
+    def reports_of_project(self) -> BatchLoader[int, list[Report]]:
         """Submitted reports of each project that the viewer may read, newest first."""
         visible = self._scoped(scoping.visible_booking_parts)
 
@@ -411,17 +411,17 @@ class Loaders:
         return BatchLoader(load_fn=load)
 
     @cached_property
-    def exceptions_of_plan(self) -> DataLoader[int, list[ContactPlanException]]:
+    def exceptions_of_plan(self) -> BatchLoader[int, list[ContactPlanException]]:
         return children(ContactPlanException, "plan_id", ("starts_on", "id"))
 
     @cached_property
-    def plan_member(self) -> DataLoader[int, ContactPlanMember | None]:
+    def plan_member(self) -> BatchLoader[int, ContactPlanMember | None]:
         return by_id(ContactPlanMember)
 
     @cached_property
-    def order(self) -> DataLoader[int, Order | None]:
+    def order(self) -> BatchLoader[int, Order | None]:
         return by_id(Order)
 
     @cached_property
-    def lines_of_order(self) -> DataLoader[int, list[OrderLine]]:
+    def lines_of_order(self) -> BatchLoader[int, list[OrderLine]]:
         return children(OrderLine, "order_id", ("id",))

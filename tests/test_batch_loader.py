@@ -48,3 +48,29 @@ async def test_a_failed_batch_fails_every_caller():
     assert [type(r) for r in results] == [RuntimeError, RuntimeError]
     with pytest.raises(RuntimeError):
         await loader.load_many([1])
+
+
+async def test_a_key_asked_twice_or_while_loading_is_fetched_once():
+    fetch, release = Squares(), asyncio.Event()
+
+    async def slow(keys: Sequence[int]) -> list[int]:
+        await release.wait()
+        return await fetch(keys)
+
+    loader = BatchLoader(load_fn=slow)
+    first = asyncio.ensure_future(loader.load_many([2, 2, 3]))
+    await asyncio.sleep(0.01)  # its batch [2, 3] is loading, waiting for the release
+    second = asyncio.ensure_future(loader.load_many([3, 2, 2]))
+    await asyncio.sleep(0.01)
+    release.set()
+    assert await asyncio.gather(first, second) == [[4, 4, 9], [9, 4, 4]]
+    assert fetch.batches == [[2, 3]]
+
+
+async def test_a_load_fn_answering_too_few_values_fails_its_callers():
+    async def short(keys: Sequence[int]) -> list[int]:
+        return [1]
+
+    loader = BatchLoader(load_fn=short)
+    with pytest.raises(ValueError, match="1 values for 2 keys"):
+        await loader.load_many([1, 2])

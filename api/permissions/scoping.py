@@ -146,9 +146,14 @@ def _among(column: str, model: type[Model], condition: Q) -> Q:
     meets it (an admin's view) there is no condition at all: the foreign key guarantees
     the rest, and the database is spared a subquery listing every row (on SQLite, one of
     100,000 appointments took 130 ms)."""
-    if not condition.children and not condition.filters:
+    if unconditional(condition):
         return Q()
     return Q(**{f"{column}__in": _ids(model, condition)})
+
+
+def unconditional(condition: Q) -> bool:
+    """Whether `condition` lets every row through (it filters nothing)."""
+    return not condition.children and not condition.filters
 
 
 def visible_projects(viewer: Viewer) -> Q:
