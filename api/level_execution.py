@@ -41,6 +41,7 @@ from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet, 
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from api.level_fields import BatchReader, field_reader
 from api.metrics import LEVEL_FALLBACKS
@@ -272,9 +273,16 @@ class _LevelRun:
             raise Abandon
         selection = collected.grouped_field_set
         is_type_of = kind.is_type_of
+        # An instance of the type's own class passes strawberry's is_type_of (this code
+        # base uses no strawberry.cast, the one thing that check looks at first).
+        own_class = _strawberry_class(kind)
 
         def object_value(value: Any, below: list[_Pending]) -> dict[str, Any]:
-            if is_type_of is not None and is_type_of(value, info) is not True:
+            if (
+                type(value) is not own_class
+                and is_type_of is not None
+                and is_type_of(value, info) is not True
+            ):
                 raise Abandon
             answer: dict[str, Any] = {}
             below.append((kind, selection, value, answer))
@@ -307,12 +315,23 @@ def _by_selection(
     return list(groups.values())
 
 
+def _strawberry_class(kind: GraphQLObjectType) -> type | None:
+    """The class a strawberry object type is declared as (a generic's own class)."""
+    definition = (kind.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if definition is None:
+        return None
+    generic = getattr(definition, "concrete_of", None)
+    return (generic or definition).origin
+
+
 def _leaf_completer(
     kind: GraphQLScalarType | GraphQLEnumType, *, required: bool
 ) -> Callable[[Any, Any], Any]:
     """A scalar or enum as graphql-core serializes it; text passes as it is."""
     coerce = kind.coerce_output_value
     passes = str if kind is GraphQLString or kind is GraphQLID else None
+    if isinstance(kind, GraphQLEnumType):
+        coerce = _remembered(coerce)
 
     def leaf(value: Any, _below: Any) -> Any:
         if type(value) is passes:
@@ -327,3 +346,19 @@ def _leaf_completer(
         return coerced
 
     return leaf
+
+
+def _remembered(coerce: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """An enum's serialization, looked up once per member (a few per enum)."""
+    names: dict[Any, Any] = {}
+
+    def name_of(value: Any) -> Any:
+        try:
+            return names[value]
+        except KeyError:
+            name = names[value] = coerce(value)
+            return name
+        except TypeError:  # unhashable: not a member, coerce says what it is
+            return coerce(value)
+
+    return name_of
