@@ -273,13 +273,14 @@ class _LevelRun:
             raise Abandon
         selection = collected.grouped_field_set
         is_type_of = kind.is_type_of
-        # An instance of the type's own class passes strawberry's is_type_of (this code
-        # base uses no strawberry.cast, the one thing that check looks at first).
-        own_class = _strawberry_class(kind)
+        # An instance of the type's class (or of its row view, api/schema/row_views.py)
+        # passes strawberry's is_type_of: this code base uses no strawberry.cast, the one
+        # thing that check looks at first.
+        own_class = _strawberry_class(kind) or ()
 
         def object_value(value: Any, below: list[_Pending]) -> dict[str, Any]:
             if (
-                type(value) is not own_class
+                not isinstance(value, own_class)
                 and is_type_of is not None
                 and is_type_of(value, info) is not True
             ):

@@ -24,6 +24,7 @@ from functools import cache
 from operator import itemgetter
 from typing import Any
 
+from tortoise.fields.data import CharEnumFieldInstance, IntEnumFieldInstance
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
@@ -43,6 +44,22 @@ class Record(tuple[Any, ...]):
 
 def _converting(index: int, convert: Callable[[Any], Any]) -> property:
     return property(lambda row: convert(row[index]))
+
+
+def _enum_member(index: int, field: CharEnumFieldInstance | IntEnumFieldInstance) -> property:
+    """The converter's answer (`enum_type(value)`) by a dict lookup, for the stored values."""
+    members = field.enum_type._value2member_map_
+    convert = field.to_python_value
+
+    def read(row: Record) -> Any:
+        value = row[index]
+        member = members.get(value, _NOT_A_MEMBER)
+        return convert(value) if member is _NOT_A_MEMBER else member
+
+    return property(read)
+
+
+_NOT_A_MEMBER = object()
 
 
 def _typed(index: int, field_type: type) -> property:
@@ -89,7 +106,10 @@ def _record_type(model: type[Model], dialect: str) -> type[Record]:
         namespace[attribute] = _typed(len(columns), field.field_type)
         columns.append(column)
     for column, attribute, field in meta.db_complex_fields:
-        namespace[attribute] = _converting(len(columns), field.to_python_value)
+        if isinstance(field, CharEnumFieldInstance | IntEnumFieldInstance):
+            namespace[attribute] = _enum_member(len(columns), field)
+        else:
+            namespace[attribute] = _converting(len(columns), field.to_python_value)
         columns.append(column)
     namespace.update(
         __slots__=(), _model=model, _columns=tuple(columns), pk=namespace[meta.pk_attr]

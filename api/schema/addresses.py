@@ -16,6 +16,7 @@ from api.schema.activities import ActivityNode, CampaignMembership
 from api.schema.crm import CRM_READ, CRM_WRITE, AccountGroupNode, TerritoryNode, territory_ref
 from api.schema.errors import Payload, mutate
 from api.schema.nodes import Connection, VisibleNode, page_request
+from api.schema.row_views import row_view
 from db.models import crm as models
 from db.models.accounts import TokenScope
 
@@ -29,6 +30,7 @@ class InactivePeriod:
     reason: str
 
 
+@row_view()
 @strawberry.type(name="ContactPerson", description="A person to talk to at an address.")
 class ContactPersonNode(VisibleNode):
     read_scopes = frozenset({TokenScope.CRM_READ})
@@ -40,19 +42,6 @@ class ContactPersonNode(VisibleNode):
     email: str | None
     address_id: strawberry.Private[int]
     user_id: strawberry.Private[int | None]
-
-    @classmethod
-    def of(cls, contact: models.ContactPerson) -> Self:
-        return cls(
-            id=contact.id,
-            first_name=contact.first_name,
-            last_name=contact.last_name,
-            position=contact.position,
-            phone=contact.phone,
-            email=contact.email,
-            address_id=contact.address_id,
-            user_id=contact.user_id,
-        )
 
     @classmethod
     async def load_visible(cls, info: Info, pk: int) -> Self | None:
@@ -78,6 +67,7 @@ class ContactPersonNode(VisibleNode):
         return AddressNode.of(address)
 
 
+@row_view(number="customer_number")
 @strawberry.type(name="Address", description="A company, a person or a store.")
 class AddressNode(VisibleNode):
     read_scopes = frozenset({TokenScope.CRM_READ})
@@ -94,24 +84,6 @@ class AddressNode(VisibleNode):
     account_group_id: strawberry.Private[int | None]
     secondary_account_group_id: strawberry.Private[int | None]
     territory_id: strawberry.Private[int | None]
-
-    @classmethod
-    def of(cls, address: models.Address) -> Self:
-        return cls(
-            id=address.id,
-            kind=models.AddressKind(address.kind),
-            name=address.name,
-            street=address.street,
-            postal_code=address.postal_code,
-            city=address.city,
-            country=address.country,
-            phone=address.phone,
-            email=address.email,
-            number=address.customer_number,
-            account_group_id=address.account_group_id,
-            secondary_account_group_id=address.secondary_account_group_id,
-            territory_id=address.territory_id,
-        )
 
     @classmethod
     async def load_visible(cls, info: Info, pk: int) -> Self | None:

@@ -16,6 +16,7 @@ from api.permissions.scopes import AGENCY_ROLES
 from api.resolvers import groups, territories
 from api.schema.errors import Payload, mutate
 from api.schema.nodes import Connection, VisibleNode
+from api.schema.row_views import row_view
 from db.models import crm as models
 from db.models.accounts import Role, TokenScope
 
@@ -86,16 +87,13 @@ class TeamNode(VisibleNode):
         return await team_open_tasks(info, self.id, first, after)
 
 
+@row_view()
 @strawberry.type(name="Territory", description="A sales region; stores belong to one.")
 class TerritoryNode(VisibleNode):
     read_scopes = frozenset({TokenScope.CRM_READ})
     id: relay.NodeID[int]
     name: str
     parent_id: strawberry.Private[int | None]
-
-    @classmethod
-    def of(cls, territory: models.Territory) -> Self:
-        return cls(id=territory.id, name=territory.name, parent_id=territory.parent_id)
 
     @classmethod
     async def load_visible(cls, info: Info, pk: int) -> Self | None:

@@ -67,6 +67,12 @@ class VisibleNode(relay.Node):
     read_scopes: ClassVar[frozenset[TokenScope]] = frozenset()
 
     @classmethod
+    def of(cls, row: Any) -> Self:
+        """The node of a model row (an instance or a record): each type's own, or the one
+        `@row_view` (api/schema/row_views.py) gives it."""
+        raise NotImplementedError
+
+    @classmethod
     async def load_visible(cls, info: Info, pk: int) -> Self | None:
         raise NotImplementedError
 

@@ -16,6 +16,7 @@ from api.resolvers import projects
 from api.resolvers.pagination import page_of_list
 from api.schema.nodes import Connection, ScopedNode, VisibleNode, page_request
 from api.schema.refs import AddressRef, ContactRef, UserRef, address_ref, contact_ref, user_ref
+from api.schema.row_views import ROW, row_view
 from db.models import promotions as models
 from db.models.accounts import Role, TokenScope
 
@@ -46,16 +47,13 @@ class ReportFieldNode(ScopedNode):
         return cls(id=field.id, label=field.label, type=kind, required=field.required)
 
 
+@row_view(row=ROW)
 @strawberry.type(name="Promoter", description="A freelance promoter.")
 class PromoterNode(VisibleNode):
     read_scopes = READ_SCOPES
     id: relay.NodeID[int]
     name: str = strawberry.field(description="Customers may see the name.")
     row: strawberry.Private[models.Promoter]
-
-    @classmethod
-    def of(cls, promoter: models.Promoter) -> Self:
-        return cls(id=promoter.id, name=promoter.name, row=promoter)
 
     @classmethod
     async def load_visible(cls, info: Info, pk: int) -> Self | None:
@@ -127,16 +125,13 @@ class ReportAnswer:
         return ReportFieldNode.of(await info.context.loaders.report_field.load(self.field_id))
 
 
+@row_view()
 @strawberry.type(name="Report", description="A booking's answers to the project's fields.")
 class ReportNode(VisibleNode):
     read_scopes = frozenset({TokenScope.PROMOTIONS_READ, TokenScope.REPORTS_READ})
     id: relay.NodeID[int]
     submitted_at: datetime
     booking_id: strawberry.Private[int]
-
-    @classmethod
-    def of(cls, report: models.Report) -> Self:
-        return cls(id=report.id, submitted_at=report.submitted_at, booking_id=report.booking_id)
 
     @classmethod
     async def load_visible(cls, info: Info, pk: int) -> Self | None:
@@ -154,6 +149,7 @@ class ReportNode(VisibleNode):
         return [ReportAnswer(value=row.value, field_id=row.field_id) for row in rows]
 
 
+@row_view()
 @strawberry.type(name="Booking", description="A promoter staffed on an appointment.")
 class BookingNode(VisibleNode):
     read_scopes = READ_SCOPES
@@ -161,15 +157,6 @@ class BookingNode(VisibleNode):
     status: BookingStatus
     promoter_id: strawberry.Private[int]
     appointment_id: strawberry.Private[int]
-
-    @classmethod
-    def of(cls, booking: models.Booking) -> Self:
-        return cls(
-            id=booking.id,
-            status=models.BookingStatus(booking.status),
-            promoter_id=booking.promoter_id,
-            appointment_id=booking.appointment_id,
-        )
 
     @classmethod
     async def load_visible(cls, info: Info, pk: int) -> Self | None:
@@ -197,6 +184,7 @@ class BookingNode(VisibleNode):
     async def report(self, info: Info) -> ReportNode | None: ...
 
 
+@row_view()
 @strawberry.type(name="Appointment", description="A time slot at a location needing promoters.")
 class AppointmentNode(VisibleNode):
     read_scopes = READ_SCOPES
@@ -211,22 +199,6 @@ class AppointmentNode(VisibleNode):
     location_id: strawberry.Private[int]
     requested_by_id: strawberry.Private[int | None]
     decided_by_id: strawberry.Private[int | None]
-
-    @classmethod
-    def of(cls, appointment: models.Appointment) -> Self:
-        return cls(
-            id=appointment.id,
-            starts_at=appointment.starts_at,
-            ends_at=appointment.ends_at,
-            status=models.AppointmentStatus(appointment.status),
-            promoters_needed=appointment.promoters_needed,
-            note=appointment.note,
-            rejection_reason=appointment.rejection_reason,
-            decided_at=appointment.decided_at,
-            location_id=appointment.location_id,
-            requested_by_id=appointment.requested_by_id,
-            decided_by_id=appointment.decided_by_id,
-        )
 
     @classmethod
     async def load_visible(cls, info: Info, pk: int) -> Self | None:
@@ -252,16 +224,13 @@ class AppointmentNode(VisibleNode):
     async def bookings(self, info: Info) -> list[BookingNode]: ...
 
 
+@row_view()
 @strawberry.type(name="Location", description="A store taking part in a project.")
 class LocationNode(VisibleNode):
     read_scopes = READ_SCOPES
     id: relay.NodeID[int]
     project_id: strawberry.Private[int]
     store_id: strawberry.Private[int]
-
-    @classmethod
-    def of(cls, location: models.Location) -> Self:
-        return cls(id=location.id, project_id=location.project_id, store_id=location.store_id)
 
     @classmethod
     async def load_visible(cls, info: Info, pk: int) -> Self | None:
@@ -286,6 +255,7 @@ class LocationNode(VisibleNode):
         return Connection.of(page, AppointmentNode.of)
 
 
+@row_view()
 @strawberry.type(name="Project", description="A promotion run for a customer.")
 class ProjectNode(VisibleNode):
     read_scopes = READ_SCOPES
@@ -296,18 +266,6 @@ class ProjectNode(VisibleNode):
     ends_on: date | None
     customer_id: strawberry.Private[int]
     responsible_id: strawberry.Private[int | None]
-
-    @classmethod
-    def of(cls, project: models.Project) -> Self:
-        return cls(
-            id=project.id,
-            name=project.name,
-            description=project.description,
-            starts_on=project.starts_on,
-            ends_on=project.ends_on,
-            customer_id=project.customer_id,
-            responsible_id=project.responsible_id,
-        )
 
     @classmethod
     async def load_visible(cls, info: Info, pk: int) -> Self | None:
