@@ -46,8 +46,10 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from api.level_fields import BatchReader, field_reader
 from api.metrics import LEVEL_FALLBACKS
 
-# An object still to fill in: its type, its selection, the object and its answer.
-_Pending = tuple[GraphQLObjectType, GroupedFieldSet, Any, dict[str, Any]]
+# The objects of a level still to fill in, grouped by their type and selection (so each
+# field is prepared once): each object with the answer it fills.
+_Group = tuple[GraphQLObjectType, GroupedFieldSet, list[tuple[Any, dict[str, Any]]]]
+_Level = dict[tuple[str, int], _Group]
 
 
 class Abandon(Exception):
@@ -62,7 +64,7 @@ class _Field:
     # api/level_fields.py.
     resolve: Callable[[Any], Any] | BatchReader
     # The value as it goes in the answer; objects are queued on the list for the next level.
-    complete: Callable[[Any, list[_Pending]], Any]
+    complete: Callable[[Any, _Level], Any]
     # `resolve` never returns an awaitable (a plain attribute, a relay id).
     synchronous: bool
 
@@ -115,20 +117,21 @@ class _LevelRun:
         if collected.new_defer_usages:
             raise Abandon
         data: dict[str, Any] = {}
-        level: list[_Pending] = [
-            (root_type, collected.grouped_field_set, executor.root_value, data)
-        ]
+        selection = collected.grouped_field_set
+        level: _Level = {
+            (root_type.name, id(selection)): (root_type, selection, [(executor.root_value, data)])
+        }
         while level:
             level = await self._run_level(level)
         return data
 
-    async def _run_level(self, level: list[_Pending]) -> list[_Pending]:
-        below: list[_Pending] = []
+    async def _run_level(self, level: _Level) -> _Level:
+        below: _Level = {}
         # (awaitable, field, the answers it fills, key); a batch fills one answer per value.
         waiting: list[tuple[Awaitable[Any], _Field, list[dict[str, Any]], str]] = []
         is_awaitable = self.is_awaitable
         try:
-            for parent_type, selection, objects in _by_selection(level):
+            for parent_type, selection, objects in level.values():
                 for key, details in selection.items():
                     field = self._field(parent_type, key, details)
                     if field is None:
@@ -206,14 +209,14 @@ class _LevelRun:
 
     def _completer(
         self, kind: GraphQLOutputType, details: FieldDetailsList, info: GraphQLResolveInfo
-    ) -> Callable[[Any, list[_Pending]], Any]:
+    ) -> Callable[[Any, _Level], Any]:
         """How a value of `kind` completes, decided once per selection."""
         if isinstance(kind, GraphQLNonNull):
             if is_leaf_type(kind.of_type):
                 return _leaf_completer(kind.of_type, required=True)  # type: ignore[arg-type]
-            inner = self._completer(kind.of_type, details, info)
+            inner = self._non_null_completer(kind.of_type, details, info)
 
-            def required(value: Any, below: list[_Pending]) -> Any:
+            def required(value: Any, below: _Level) -> Any:
                 if value is None or isinstance(value, BaseException):
                     raise Abandon
                 return inner(value, below)
@@ -221,7 +224,7 @@ class _LevelRun:
             return required
         inner = self._non_null_completer(kind, details, info)
 
-        def optional(value: Any, below: list[_Pending]) -> Any:
+        def optional(value: Any, below: _Level) -> Any:
             if value is None or value is Undefined:
                 return None
             if isinstance(value, BaseException):
@@ -232,11 +235,14 @@ class _LevelRun:
 
     def _non_null_completer(
         self, kind: GraphQLOutputType, details: FieldDetailsList, info: GraphQLResolveInfo
-    ) -> Callable[[Any, list[_Pending]], Any]:
+    ) -> Callable[[Any, _Level], Any]:
         if isinstance(kind, GraphQLList):
+            objects = self._objects_completer(kind.of_type, details, info)
+            if objects is not None:
+                return objects
             item = self._completer(kind.of_type, details, info)
 
-            def items(value: Any, below: list[_Pending]) -> list[Any]:
+            def items(value: Any, below: _Level) -> list[Any]:
                 if isinstance(value, str | bytes | dict) or not hasattr(value, "__iter__"):
                     raise Abandon
                 return [item(entry, below) for entry in value]
@@ -247,7 +253,7 @@ class _LevelRun:
         if isinstance(kind, GraphQLObjectType):
             return self._object_completer(kind, details, info)
 
-        def object_value(value: Any, below: list[_Pending]) -> dict[str, Any]:
+        def object_value(value: Any, below: _Level) -> dict[str, Any]:
             object_type = self._runtime_type(kind, info, value) if is_abstract_type(kind) else kind
             assert isinstance(object_type, GraphQLObjectType)
             if (
@@ -258,38 +264,78 @@ class _LevelRun:
             collected = self.executor.collect_subfields(object_type, details)
             if collected.new_defer_usages:
                 raise Abandon
-            answer: dict[str, Any] = {}
-            below.append((object_type, collected.grouped_field_set, value, answer))
-            return answer
+            return _pend(below, object_type, collected.grouped_field_set, value)
 
         return object_value
 
     def _object_completer(
         self, kind: GraphQLObjectType, details: FieldDetailsList, info: GraphQLResolveInfo
-    ) -> Callable[[Any, list[_Pending]], Any]:
+    ) -> Callable[[Any, _Level], Any]:
         """An object of a known type: its selection is collected once, not per object."""
+        selection, accepts = self._known_type(kind, details, info)
+
+        def object_value(value: Any, below: _Level) -> dict[str, Any]:
+            if not accepts(value):
+                raise Abandon
+            return _pend(below, kind, selection, value)
+
+        return object_value
+
+    def _objects_completer(
+        self, item_kind: GraphQLOutputType, details: FieldDetailsList, info: GraphQLResolveInfo
+    ) -> Callable[[Any, _Level], Any] | None:
+        """A list of objects of a known type, completed in one loop; None for other lists."""
+        required = isinstance(item_kind, GraphQLNonNull)
+        kind = item_kind.of_type if isinstance(item_kind, GraphQLNonNull) else item_kind
+        if not isinstance(kind, GraphQLObjectType):
+            return None
+        selection, accepts = self._known_type(kind, details, info)
+        key = (kind.name, id(selection))
+
+        def objects(value: Any, below: _Level) -> list[Any]:
+            if isinstance(value, str | bytes | dict) or not hasattr(value, "__iter__"):
+                raise Abandon
+            group = below.get(key)
+            if group is None:
+                group = below[key] = (kind, selection, [])
+            pending = group[2]
+            answers: list[Any] = []
+            for entry in value:
+                if entry is None:
+                    if required:
+                        raise Abandon
+                    answers.append(None)
+                    continue
+                if not accepts(entry):
+                    raise Abandon
+                answer: dict[str, Any] = {}
+                pending.append((entry, answer))
+                answers.append(answer)
+            return answers
+
+        return objects
+
+    def _known_type(
+        self, kind: GraphQLObjectType, details: FieldDetailsList, info: GraphQLResolveInfo
+    ) -> tuple[GroupedFieldSet, Callable[[Any], bool]]:
+        """The selection on `kind`, and whether a value may complete as one."""
         collected = self.executor.collect_subfields(kind, details)
         if collected.new_defer_usages:
             raise Abandon
-        selection = collected.grouped_field_set
         is_type_of = kind.is_type_of
         # An instance of the type's class (or of its row view, api/schema/row_views.py)
         # passes strawberry's is_type_of: this code base uses no strawberry.cast, the one
         # thing that check looks at first.
         own_class = _strawberry_class(kind) or ()
 
-        def object_value(value: Any, below: list[_Pending]) -> dict[str, Any]:
-            if (
-                not isinstance(value, own_class)
-                and is_type_of is not None
-                and is_type_of(value, info) is not True
-            ):
-                raise Abandon
-            answer: dict[str, Any] = {}
-            below.append((kind, selection, value, answer))
-            return answer
+        def accepts(value: Any) -> bool:
+            return (
+                isinstance(value, own_class)
+                or is_type_of is None
+                or is_type_of(value, info) is True
+            )
 
-        return object_value
+        return collected.grouped_field_set, accepts
 
     def _runtime_type(self, kind: Any, info: GraphQLResolveInfo, value: Any) -> GraphQLObjectType:
         abstract: GraphQLAbstractType = kind
@@ -303,17 +349,16 @@ class _LevelRun:
         return runtime
 
 
-def _by_selection(
-    level: list[_Pending],
-) -> list[tuple[GraphQLObjectType, GroupedFieldSet, list[tuple[Any, dict[str, Any]]]]]:
-    """The level's objects grouped by type and selection, so each field is prepared once."""
-    groups: dict[tuple[str, int], tuple[GraphQLObjectType, GroupedFieldSet, list[Any]]] = {}
-    for parent_type, selection, source, answer in level:
-        group = groups.get((parent_type.name, id(selection)))
-        if group is None:
-            group = groups[parent_type.name, id(selection)] = (parent_type, selection, [])
-        group[2].append((source, answer))
-    return list(groups.values())
+def _pend(
+    below: _Level, kind: GraphQLObjectType, selection: GroupedFieldSet, value: Any
+) -> dict[str, Any]:
+    """Queue `value` for the next level; its answer, filled in then."""
+    group = below.get((kind.name, id(selection)))
+    if group is None:
+        group = below[kind.name, id(selection)] = (kind, selection, [])
+    answer: dict[str, Any] = {}
+    group[2].append((value, answer))
+    return answer
 
 
 def _strawberry_class(kind: GraphQLObjectType) -> type | None:
