@@ -24,7 +24,7 @@ from api.permissions.viewer import Viewer
 from api.resolvers import inputs
 from api.resolvers.address_search import Hit, SearchFilter, query_words, reindex, search_statement
 from api.resolvers.failures import ErrorCode, FailureCollector, UserFailure
-from api.resolvers.pagination import Page, PageRequest, page_size, paginate
+from api.resolvers.pagination import Cursors, Page, PageRequest, page_size, paginate
 from db.models.crm import AccountGroup, Address, AddressKind, Territory
 
 SEARCH_PAGE_SIZE = 10
@@ -250,7 +250,7 @@ async def _search(
 
     return Page(
         rows=[rows[h.id] for h in hits[:limit]],
-        cursors=[_hit_cursor(h) for h in hits[:limit]],
+        cursors=Cursors(hits[:limit], _hit_cursor),
         has_next_page=len(hits) > limit,
         has_previous_page=after is not None,
         count=count,

@@ -31,10 +31,32 @@ class PageRequest:
     before: str | None = None
 
 
+class Cursors(Sequence[str]):
+    """A page's cursors, each encoded when first read: clients mostly read the end cursor
+    only, and a keyset cursor is a JSON document of the row's sort key."""
+
+    __slots__ = ("_encode", "_encoded", "_items")
+
+    def __init__(self, items: Sequence[Any], encode: Callable[[Any], str]) -> None:
+        self._items = items
+        self._encode = encode
+        self._encoded: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, index: int) -> str:  # type: ignore[override]
+        index = range(len(self._items))[index]  # negative indexes, IndexError
+        cursor = self._encoded.get(index)
+        if cursor is None:
+            cursor = self._encoded[index] = self._encode(self._items[index])
+        return cursor
+
+
 @dataclass(slots=True)
 class Page(Generic[M]):
     rows: list[M]
-    cursors: list[str]
+    cursors: Sequence[str]
     has_next_page: bool
     has_previous_page: bool
     count: Callable[[], Awaitable[int]]
@@ -127,7 +149,7 @@ async def paginate(
         rows.reverse()
     return Page(
         rows=rows,
-        cursors=[_encode(row, keys) for row in rows],
+        cursors=Cursors(rows, lambda row: _encode(row, keys)),
         has_next_page=has_more and not backwards,
         has_previous_page=has_more and backwards,
         count=queryset.count,
@@ -157,7 +179,7 @@ def page_of_list(rows: Sequence[M], request: PageRequest, default_size: int) -> 
 
     return Page(
         rows=chosen,
-        cursors=[_position_cursor(start + i) for i in range(len(chosen))],
+        cursors=Cursors(range(start, start + len(chosen)), _position_cursor),
         has_next_page=start + limit < total,
         has_previous_page=start > 0,
         count=count,

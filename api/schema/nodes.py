@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
 import strawberry
@@ -23,8 +23,14 @@ M = TypeVar("M", bound=Model)
 
 @strawberry.type
 class Edge(Generic[NodeT]):
-    cursor: str
+    @strawberry.field
+    def cursor(self) -> str:
+        return self.cursors[self.index]
+
     node: NodeT
+    # The page's cursors, encoded when read (api/resolvers/pagination.py), and this edge's.
+    cursors: strawberry.Private[Sequence[str]]
+    index: strawberry.Private[int]
 
 
 @strawberry.type(description="A page of a list that grows, with the size of the whole list.")
@@ -39,16 +45,17 @@ class Connection(Generic[NodeT]):
 
     @classmethod
     def of(cls, page: Page[M], convert: Callable[[M], NodeT]) -> Connection[NodeT]:
+        cursors = page.cursors
         return cls(
             edges=[
-                Edge(cursor=cursor, node=convert(row))
-                for row, cursor in zip(page.rows, page.cursors, strict=True)
+                Edge(node=convert(row), cursors=cursors, index=index)
+                for index, row in enumerate(page.rows)
             ],
             page_info=relay.PageInfo(
                 has_next_page=page.has_next_page,
                 has_previous_page=page.has_previous_page,
-                start_cursor=page.cursors[0] if page.cursors else None,
-                end_cursor=page.cursors[-1] if page.cursors else None,
+                start_cursor=cursors[0] if cursors else None,
+                end_cursor=cursors[-1] if cursors else None,
             ),
             count=page.count,
         )
