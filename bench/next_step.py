@@ -19,14 +19,16 @@ SHARES = (
 DESIGN = [
     "1. **Rows, not model instances** (built: api/records.py, `PROMOPLAN_PLAIN_ROWS`, see "
     "Levers). DataLoaders and list pages hand the schema the driver's rows as records that "
-    "convert a column only when it is read. What is left of the step: the `of` classmethods "
-    "still copy each record into a strawberry type instance; the level executor could read "
-    "a type's plain fields straight off the record.",
+    "convert a column only when it is read, and the hot node types keep their row and read "
+    "each field off it when asked (`@row_view`, api/schema/row_views.py) instead of copying "
+    "every column into a new object. What is left of the step: Tortoise still builds the "
+    "SQL text of every scoped list (pypika, per request), which a plan per document (3) "
+    "would build once.",
     "2. **Batch fields, for every field that is one DataLoader key per object** (built: "
     "`@batched` in api/batch_fields.py, and every reference between domains through "
     "api/schema/refs.py; the DataLoaders' `load_many` waits once per batch, "
-    "api/batch_loader.py). A level of them costs one `load_many`, not a coroutine and a "
-    "future per object.",
+    "api/batch_loader.py, with one future per batch, not per key). A level of them costs "
+    "one `load_many`, not a coroutine and a future per object.",
     "3. **A plan per registered document** (designed). The level executor's preparation "
     "(collected fields, readers, completers) kept across requests for each trusted "
     "document, so a request of a known operation pays for neither parse, validation nor "
