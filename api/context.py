@@ -25,6 +25,12 @@ class Context:
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.viewer)
 
+    def forget_rows(self) -> None:
+        """Drop the rows the DataLoaders hold, once an operation is answered. graphql-core's
+        executor keeps a reference cycle to its context, so they would otherwise wait for
+        a garbage collection, which found a loaded server's every answer cyclic garbage."""
+        self.loaders = Loaders(self.viewer)
+
     def sign_in(self, viewer: Viewer) -> None:
         """After login, the rest of the response is answered for the new session."""
         self.viewer = viewer

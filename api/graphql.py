@@ -122,9 +122,12 @@ class GraphQLApp(GraphQL[Context, None]):
         if refusal is not None:
             result = ExecutionResult(data=None, errors=[refusal])
         else:
-            result = await super().execute_single(
-                request, request_adapter, sub_response, context, root_value, request_data
-            )
+            try:
+                result = await super().execute_single(
+                    request, request_adapter, sub_response, context, root_value, request_data
+                )
+            finally:
+                context.forget_rows()
         if record is not None and context.viewer is not None:
             # After execution: a login's log line names who signed in.
             record.viewer_id = context.viewer.user_id

@@ -121,8 +121,15 @@ class _LevelRun:
         level: _Level = {
             (root_type.name, id(selection)): (root_type, selection, [(executor.root_value, data)])
         }
-        while level:
-            level = await self._run_level(level)
+        try:
+            while level:
+                level = await self._run_level(level)
+        finally:
+            # The prepared fields' closures refer back to this run; dropping them breaks
+            # the cycle, so the request's rows and loaders are freed when it ends, not by
+            # a later garbage collection (which found them all cyclic and took ~15% of a
+            # loaded server's time).
+            self.fields.clear()
         return data
 
     async def _run_level(self, level: _Level) -> _Level:
