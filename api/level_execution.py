@@ -302,11 +302,8 @@ class _LevelRun:
         def objects(value: Any, below: _Level) -> list[Any]:
             if isinstance(value, str | bytes | dict) or not hasattr(value, "__iter__"):
                 raise Abandon
-            group = below.get(key)
-            if group is None:
-                group = below[key] = (kind, selection, [])
-            pending = group[2]
             answers: list[Any] = []
+            pending: list[tuple[Any, dict[str, Any]]] | None = None
             for entry in value:
                 if entry is None:
                     if required:
@@ -315,6 +312,11 @@ class _LevelRun:
                     continue
                 if not accepts(entry):
                     raise Abandon
+                if pending is None:  # an empty list queues nothing, not even its type
+                    group = below.get(key)
+                    if group is None:
+                        group = below[key] = (kind, selection, [])
+                    pending = group[2]
                 answer: dict[str, Any] = {}
                 pending.append((entry, answer))
                 answers.append(answer)
