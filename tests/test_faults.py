@@ -74,10 +74,17 @@ async def _load_through_an_outage(api: GraphQLClient, db: Backend, anna: Login) 
             query, variables = (
                 (CREATE, {"name": f"Laden {number}-{sent}"}) if sent % 2 else (VIEWER, {})
             )
-            response = await api.http.post(
-                "/graphql",
-                json={"query": query, "variables": variables},
-                headers={"Authorization": f"Bearer {anna.token}"},
+            # Each request in a task of its own, as uvicorn runs them: the in-process
+            # transport would otherwise run them all in this client's task and context,
+            # where a transaction that ended with the connection broken leaves Tortoise's
+            # context variable pointing at it (its __aexit__ skips the reset when the
+            # release raises) and fails every later request of the client.
+            response = await asyncio.create_task(
+                api.http.post(
+                    "/graphql",
+                    json={"query": query, "variables": variables},
+                    headers={"Authorization": f"Bearer {anna.token}"},
+                )
             )
             codes = (
                 error_codes(response.json())
