@@ -112,7 +112,11 @@ class OutboxWorker:
         logger.info("outbox worker %s started", self.name)
         while not self._stopping.is_set():
             try:
-                handled = await self.run_once()
+                # A task per batch, with a copy of this context: a transaction that ends on
+                # a broken connection can leave Tortoise's connection context variable
+                # pointing at it (its __aexit__ skips the reset when the pool's release
+                # raises), which would fail every later batch of a long-lived loop.
+                handled = await asyncio.create_task(self.run_once())
             except Exception:
                 logger.exception("outbox worker %s: batch failed", self.name)
                 handled = 0
