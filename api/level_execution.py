@@ -63,7 +63,7 @@ class _Field:
     # The field's value (or an awaitable) on one object, or a level's values at once; see
     # api/level_fields.py.
     resolve: Callable[[Any], Any] | BatchReader
-    # The value as it goes in the answer; objects are queued on the list for the next level.
+    # The value as it goes in the answer; objects are queued on the next level.
     complete: Callable[[Any, _Level], Any]
     # `resolve` never returns an awaitable (a plain attribute, a relay id).
     synchronous: bool
@@ -297,7 +297,6 @@ class _LevelRun:
         if not isinstance(kind, GraphQLObjectType):
             return None
         selection, accepts = self._known_type(kind, details, info)
-        key = (kind.name, id(selection))
 
         def objects(value: Any, below: _Level) -> list[Any]:
             if isinstance(value, str | bytes | dict) or not hasattr(value, "__iter__"):
@@ -313,10 +312,7 @@ class _LevelRun:
                 if not accepts(entry):
                     raise Abandon
                 if pending is None:  # an empty list queues nothing, not even its type
-                    group = below.get(key)
-                    if group is None:
-                        group = below[key] = (kind, selection, [])
-                    pending = group[2]
+                    pending = _queue(below, kind, selection)
                 answer: dict[str, Any] = {}
                 pending.append((entry, answer))
                 answers.append(answer)
@@ -358,15 +354,22 @@ class _LevelRun:
         return runtime
 
 
+def _queue(
+    below: _Level, kind: GraphQLObjectType, selection: GroupedFieldSet
+) -> list[tuple[Any, dict[str, Any]]]:
+    """The next level's objects of `kind` under `selection`, each with its answer."""
+    group = below.get((kind.name, id(selection)))
+    if group is None:
+        group = below[kind.name, id(selection)] = (kind, selection, [])
+    return group[2]
+
+
 def _pend(
     below: _Level, kind: GraphQLObjectType, selection: GroupedFieldSet, value: Any
 ) -> dict[str, Any]:
     """Queue `value` for the next level; its answer, filled in then."""
-    group = below.get((kind.name, id(selection)))
-    if group is None:
-        group = below[kind.name, id(selection)] = (kind, selection, [])
     answer: dict[str, Any] = {}
-    group[2].append((value, answer))
+    _queue(below, kind, selection).append((value, answer))
     return answer
 
 
