@@ -8,6 +8,7 @@ from typing import Any
 
 from api.clock import now
 from api.credentials import API_TOKEN_KIND, SESSION_KIND, parse_secret
+from api.logins import Login, login_of, role_viewer
 from api.permissions.scopes import ROLE_SCOPES
 from api.permissions.viewer import Viewer
 from db.models.accounts import ApiToken, Role, Session, TokenScope, User
@@ -41,18 +42,26 @@ def bearer_secret(header: str) -> str | None:
 async def _viewer_for(user: User, scopes: frozenset[TokenScope], **details: Any) -> Viewer:
     """The principal, with what its role's row scoping needs to know."""
     role = Role(user.role)
-    if role is Role.CUSTOMER:
-        # The login's contact person (one at most) with its territories, in one statement:
-        # a row per territory, or one row with no path.
-        rows = await ContactPerson.filter(user_id=user.id).values_list(
+    # The login's contact person (one at most) with its territories, in one statement:
+    # a row per territory, or one row with no path.
+    rows = (
+        await ContactPerson.filter(user_id=user.id).values_list(
             "id", "territory_links__territory__path"
         )
-        details["contact_person_id"] = rows[0][0] if rows else None
-        details["territory_paths"] = tuple(sorted(p for _, p in rows if p is not None)) or None
-    elif role is Role.PROMOTER:
-        promoter = await Promoter.filter(user_id=user.id).first()
-        details["promoter_id"] = promoter.id if promoter else None
-    return Viewer(user_id=user.id, role=role, language=user.language, scopes=scopes, **details)
+        if role is Role.CUSTOMER
+        else []
+    )
+    promoter = await Promoter.filter(user_id=user.id).first() if role is Role.PROMOTER else None
+    return role_viewer(
+        user.id,
+        role,
+        user.language,
+        scopes,
+        contact_person_id=rows[0][0] if rows else None,
+        territory_paths=tuple(sorted(p for _, p in rows if p is not None)) or None,
+        promoter_id=promoter.id if promoter else None,
+        **details,
+    )
 
 
 async def session_viewer(user: User, session_id: int) -> Viewer:
@@ -66,35 +75,30 @@ async def authenticate(header: str | None) -> Authentication:
     presented = parse_secret(secret) if secret else None
     if presented is None or presented.kind not in {SESSION_KIND, API_TOKEN_KIND}:
         return _refused("The Authorization header must be `Bearer <token>`.")
-    model = Session if presented.kind == SESSION_KIND else ApiToken
-    row = await model.get_or_none(public_id=presented.public_id).select_related("user")
-    if row is None or not presented.matches(row.secret_hash):
+    via_token = presented.kind == API_TOKEN_KIND
+    login = await login_of(ApiToken if via_token else Session, presented.public_id)
+    if login is None or not presented.matches(login.secret_hash):
         return _refused("The token is not valid.")
     moment = now()
-    if row.revoked_at is not None:
+    if login.revoked_at is not None:
         return _refused("The token has been revoked.")
-    if row.expires_at is not None and row.expires_at <= moment:
+    if login.expires_at is not None and login.expires_at <= moment:
         return _refused("The token has expired.")
-    user: User = row.user
-    if not user.is_active:
+    if not login.is_active:
         return _refused("This login is disabled.")
-    role_scopes = ROLE_SCOPES[Role(user.role)]
-    if presented.kind == API_TOKEN_KIND:
-        await _touch(row, moment)
-        # A token never exceeds its owner, even if the owner's role changed since.
-        scopes = frozenset(TokenScope(s) for s in row.scopes) & role_scopes
-        projects = await ApiTokenProject.filter(api_token_id=row.id).values_list(
-            "project_id", flat=True
-        )
-        return Authentication(
-            await _viewer_for(
-                user, scopes, api_token_id=row.id, project_ids=frozenset(projects) or None
-            )
-        )
-    return Authentication(await session_viewer(user, row.id))
+    if not via_token:
+        return Authentication(login.viewer(ROLE_SCOPES[login.role], session_id=login.id))
+    await _touch(login, moment)
+    # A token never exceeds its owner, even if the owner's role changed since.
+    scopes = frozenset(TokenScope(s) for s in login.token_scopes) & ROLE_SCOPES[login.role]
+    projects = await ApiTokenProject.filter(api_token_id=login.id).values_list(
+        "project_id", flat=True
+    )
+    viewer = login.viewer(scopes, api_token_id=login.id, project_ids=frozenset(projects) or None)
+    return Authentication(viewer)
 
 
-async def _touch(token: ApiToken, moment: datetime) -> None:
-    last = token.last_used_at
+async def _touch(login: Login, moment: datetime) -> None:
+    last = login.last_used_at
     if last is None or moment - last >= LAST_USED_PRECISION:
-        await ApiToken.filter(id=token.id).update(last_used_at=moment)
+        await ApiToken.filter(id=login.id).update(last_used_at=moment)

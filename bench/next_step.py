@@ -33,9 +33,10 @@ DESIGN = [
     "(collected fields, readers, completers) kept across requests for each trusted "
     "document, so a request of a known operation pays for neither parse, validation nor "
     "preparation.",
-    "4. **The viewer in one statement** (half built). A customer session takes two "
-    "statements (the session with its user; the contact person with its territories), the "
-    "reference's one; the token lookup is 5-10% of a portal page in the profiles below.",
+    "4. **The viewer in one statement** (built: api/logins.py). A session or API token, "
+    "its user and what the role is scoped by (a customer's contact person and territories, "
+    "a promoter's profile) come in one statement of SQL text written once, as the "
+    "reference's lookup does; an API token adds one for its projects.",
     "5. **The database builds the JSON** for the largest lists (designed: `json_agg` on "
     "PostgreSQL, `json_group_array` on SQLite), spliced into the answer as the reference "
     "would: STACK-NOTES measured it as the fastest form of all.",
