@@ -119,8 +119,7 @@ def children(
         if scoping.unconditional(condition):
             rows = await records.by_column(model, key, keys, order)
         else:
-            query = model.filter(condition, **{f"{key}__in": keys}).order_by(*order)
-            rows = await records.fetch(query)
+            rows = await records.fetch_keyed(model.filter(condition).order_by(*order), key, keys)
         grouped: dict[int, list[M]] = defaultdict(list)
         for row in rows:
             grouped[getattr(row, key)].append(row)

@@ -24,6 +24,8 @@ from functools import cache
 from operator import itemgetter
 from typing import Any
 
+from pypika_tortoise.context import SqlContext
+from pypika_tortoise.terms import Criterion, ValueWrapper
 from tortoise.fields.data import CharEnumFieldInstance, IntEnumFieldInstance
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
@@ -158,7 +160,24 @@ async def fetch(queryset: QuerySet[Any]) -> list[Any]:
     """Records of a queryset's rows: Tortoise builds the statement, the rows stay plain.
     A queryset of more or less than whole rows (annotations, related rows, prefetches,
     `only`) or of one row (`first`, `get`) gives what awaiting it gives."""
-    whole_rows = not (
+    if not (_whole_rows(queryset) and plain_rows.get()):
+        return await queryset
+    return await _records(queryset)
+
+
+async def fetch_keyed(queryset: QuerySet[Any], column: str, keys: Sequence[Any]) -> list[Any]:
+    """`fetch(queryset.filter(<column>__in=keys))`, with the keys as one parameter (see
+    `by_column`): Tortoise renders the rest of the statement, not a parameter per key."""
+    unique = list(dict.fromkeys(keys))
+    if not (_whole_rows(queryset) and plain_rows.get()):
+        return await queryset.filter(**{f"{column}__in": unique})
+    model = queryset.model
+    keyed = _KeysIn(model._meta.db_table, column, unique, _dialect(model))
+    return await _records(queryset, keyed)
+
+
+def _whole_rows(queryset: QuerySet[Any]) -> bool:
+    return not (
         queryset._annotations
         or queryset._select_related
         or queryset._fields_for_select
@@ -166,14 +185,32 @@ async def fetch(queryset: QuerySet[Any]) -> list[Any]:
         or queryset._prefetch_queries
         or queryset._single
     )
-    if not (whole_rows and plain_rows.get()):
-        return await queryset
+
+
+async def _records(queryset: QuerySet[Any], condition: Criterion | None = None) -> list[Any]:
+    """What awaiting the queryset would run, without building an instance per row."""
     record = record_type(queryset.model)
-    # What awaiting the queryset would run, without building an instance per row.
     queryset._choose_db_if_not_chosen()
     queryset._make_query()
-    _, rows = await queryset._db.execute_query(*queryset.query.get_parameterized_sql())
+    query = queryset.query if condition is None else queryset.query.where(condition)
+    _, rows = await queryset._db.execute_query(*query.get_parameterized_sql())
     if rows and tuple(rows[0].keys()) != record._columns:
         by_name = itemgetter(*record._columns)
         return [record(by_name(row)) for row in rows]
     return [record(row) for row in rows]
+
+
+class _KeysIn(Criterion):
+    """`<table>.<column> IN <keys>`, the keys one parameter (an array or a JSON array)."""
+
+    def __init__(self, table: str, column: str, keys: list[Any], dialect: str) -> None:
+        super().__init__()
+        self.column = f"{_quoted(table)}.{_quoted(column)}"
+        self.postgres = dialect == "postgres"
+        self.keys = ValueWrapper(keys if self.postgres else json.dumps(keys))
+
+    def get_sql(self, ctx: SqlContext) -> str:
+        keys = self.keys.get_sql(ctx)
+        if self.postgres:
+            return f"{self.column} = ANY({keys})"
+        return f"{self.column} IN (SELECT value FROM json_each({keys}))"

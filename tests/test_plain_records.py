@@ -16,10 +16,11 @@ from tortoise import Tortoise
 from tortoise.transactions import in_transaction
 
 from api import records
-from db.models.accounts import User
+from db.models.accounts import Role, User
 from tests.conftest import Backend
 from tests.factories import Factory
 from tests.graphql_client import GraphQLClient, operations, serving
+from tests.sql_counter import count_queries
 from tests.test_statement_counts import (
     BUILDERS,
     CLIENT_VIEWERS,
@@ -88,3 +89,25 @@ async def test_a_queryset_of_one_row_or_with_prefetches_reads_as_awaited(make: F
     )
     assert isinstance(prefetched, User)
     assert len(prefetched.group_memberships) == 1
+
+
+async def test_rows_by_key_under_a_condition_send_one_statement_text_for_any_key_count(
+    make: Factory,
+):
+    """A scoped child list (an appointment's bookings as a customer sees them) reads its
+    keys as one parameter: the same statement text, so the same prepared statement, for
+    one key or fifty, and the rows the condition and the keys select, in order."""
+    users = [await make.user(Role.CUSTOMER) for _ in range(50)]
+    users[3].is_active = False
+    await users[3].save()
+    active = User.filter(is_active=True).order_by("-id")
+    keys = [user.pk for user in users] + [-1]
+    async with count_queries() as one:
+        [single] = await records.fetch_keyed(active, "id", keys[:1])
+    async with count_queries() as many:
+        found = await records.fetch_keyed(active, "id", keys + keys[:5])
+    assert one.sql == many.sql and one.count == 1
+    assert single.pk == users[0].pk
+    expected = [user.pk for user in reversed(users) if user is not users[3]]
+    assert [row.pk for row in found] == expected
+    assert all(isinstance(row, records.Record) for row in found)
