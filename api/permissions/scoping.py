@@ -6,6 +6,8 @@ functions here, so a row the viewer may not see is simply not found.
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise.expressions import Q, Subquery
 from tortoise.models import Model
 
@@ -148,7 +150,19 @@ def _among(column: str, model: type[Model], condition: Q) -> Q:
     100,000 appointments took 130 ms)."""
     if unconditional(condition):
         return Q()
+    ids = _id_list(condition)
+    if ids is not None:
+        # `column IN (SELECT id FROM model WHERE id IN ids)` is `column IN ids`: the
+        # foreign key points at an existing row. One subquery less to build and to run.
+        return Q(**{f"{column}__in": ids})
     return Q(**{f"{column}__in": _ids(model, condition)})
+
+
+def _id_list(condition: Q) -> Any:
+    """What `condition` limits the ids to when it is `id__in` and nothing else, or None."""
+    if condition.children or condition._is_negated or list(condition.filters) != ["id__in"]:
+        return None
+    return condition.filters["id__in"]
 
 
 def unconditional(condition: Q) -> bool:
