@@ -77,7 +77,11 @@ def _claim_port(host: str, port: int) -> int:
 
 
 def _worker_socket(host: str, port: int) -> socket.socket:
-    sock = socket.socket(_family(host))
+    # IPPROTO_TCP spelled out: asyncio sets TCP_NODELAY only on connections whose socket
+    # says so, and accepted sockets inherit the listener's protocol number. With 0 (the
+    # default) Nagle's algorithm held each response's body behind its unacknowledged
+    # headers until the client's delayed ACK: about 40 ms a request.
+    sock = socket.socket(_family(host), socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
