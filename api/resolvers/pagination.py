@@ -147,13 +147,24 @@ async def paginate(
     rows = rows[:limit]
     if backwards:
         rows.reverse()
+    # A page from either end with nothing beyond it is the whole list: no need to count.
+    whole = not (has_more or request.after or request.before)
     return Page(
         rows=rows,
         cursors=Cursors(rows, lambda row: _encode(row, keys)),
         has_next_page=has_more and not backwards,
         has_previous_page=has_more and backwards,
-        count=queryset.count,
+        count=_counted(len(rows)) if whole else queryset.count,
     )
+
+
+def _counted(total: int) -> Callable[[], Awaitable[int]]:
+    """The count of a list whose size is known already."""
+
+    async def count() -> int:
+        return total
+
+    return count
 
 
 def _order_specs(keys: list[_Key], reverse: bool) -> list[str]:
@@ -172,17 +183,12 @@ def page_of_list(rows: Sequence[M], request: PageRequest, default_size: int) -> 
     limit = default_size if size is None else size
     start = _position(request.after) + 1 if request.after else 0
     chosen = list(rows[start : start + limit])
-    total = len(rows)
-
-    async def count() -> int:
-        return total
-
     return Page(
         rows=chosen,
         cursors=Cursors(range(start, start + len(chosen)), _position_cursor),
-        has_next_page=start + limit < total,
+        has_next_page=start + limit < len(rows),
         has_previous_page=start > 0,
-        count=count,
+        count=_counted(len(rows)),
     )
 
 
