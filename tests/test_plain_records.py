@@ -96,7 +96,8 @@ async def test_rows_by_key_under_a_condition_send_one_statement_text_for_any_key
 ):
     """A scoped child list (an appointment's bookings as a customer sees them) reads its
     keys as one parameter: the same statement text, so the same prepared statement, for
-    one key or fifty, and the rows the condition and the keys select, in order."""
+    one key or many (repeated and unknown ones too), and the rows the condition and the
+    keys select, in order."""
     users = [await make.user(Role.CUSTOMER) for _ in range(50)]
     users[3].is_active = False
     await users[3].save()
