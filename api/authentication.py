@@ -8,7 +8,7 @@ from typing import Any
 
 from api.clock import now
 from api.credentials import API_TOKEN_KIND, SESSION_KIND, parse_secret
-from api.logins import Login, login_of, role_viewer
+from api.logins import Login, login_of, role_viewer, sorted_paths
 from api.permissions.scopes import ROLE_SCOPES
 from api.permissions.viewer import Viewer
 from db.models.accounts import ApiToken, Role, Session, TokenScope, User
@@ -58,7 +58,7 @@ async def _viewer_for(user: User, scopes: frozenset[TokenScope], **details: Any)
         user.language,
         scopes,
         contact_person_id=rows[0][0] if rows else None,
-        territory_paths=tuple(sorted(p for _, p in rows if p is not None)) or None,
+        territory_paths=sorted_paths(path for _, path in rows),
         promoter_id=promoter.id if promoter else None,
         **details,
     )

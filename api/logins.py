@@ -7,7 +7,7 @@ person with its territories (a row each) or for a promoter the profile.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -69,6 +69,12 @@ def role_viewer(
     return Viewer(user_id=user_id, role=role, language=language, scopes=scopes, **details)
 
 
+def sorted_paths(found: Iterable[str | None]) -> tuple[str, ...] | None:
+    """A contact person's territory paths from a row each (None where it has none), sorted;
+    None when there are none: not limited."""
+    return tuple(sorted(path for path in found if path is not None)) or None
+
+
 @cache
 def _lookup_sql(model: type[Credential], dialect: str) -> str:
     token_columns = "c.scopes, c.last_used_at, " if model is ApiToken else ""
@@ -105,7 +111,6 @@ def _login(model: type[Credential], rows: Sequence[Sequence[Any]]) -> Login:
         }
         del first[4:6]
     user_id, role, language, is_active, contact_person_id, _, promoter_id = first[4:]
-    paths = sorted(row[-2] for row in rows if row[-2] is not None)
     return Login(
         id=credential_id,
         secret_hash=secret_hash,
@@ -116,7 +121,7 @@ def _login(model: type[Credential], rows: Sequence[Sequence[Any]]) -> Login:
         language=Language(language),
         is_active=bool(is_active),
         contact_person_id=contact_person_id,
-        territory_paths=tuple(paths) or None,
+        territory_paths=sorted_paths(row[-2] for row in rows),
         promoter_id=promoter_id,
         **token,
     )

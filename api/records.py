@@ -131,10 +131,7 @@ def _dialect(model: type[Model]) -> str:
 def _select_by(model: type[Model], dialect: str, column: str, order: tuple[str, ...]) -> str:
     meta = model._meta
     selected = ", ".join(_quoted(name) for name in _record_type(model, dialect)._columns)
-    if dialect == "postgres":
-        keys = f"{_quoted(column)} = ANY($1)"
-    else:
-        keys = f"{_quoted(column)} IN (SELECT value FROM json_each(?))"
+    keys = _among_keys(_quoted(column), "$1" if dialect == "postgres" else "?", dialect)
     ordering = ", ".join(_quoted(meta.fields_db_projection[name]) for name in order)
     sql = f"SELECT {selected} FROM {_quoted(meta.db_table)} WHERE {keys}"
     return f"{sql} ORDER BY {ordering}" if ordering else sql
@@ -149,11 +146,21 @@ async def by_column(
         return await model.filter(**{f"{column}__in": unique}).order_by(*order)
     dialect = _dialect(model)
     record = _record_type(model, dialect)
-    # One parameter whatever the number of keys: an array, or a JSON array for SQLite.
-    keys_parameter = unique if dialect == "postgres" else json.dumps(unique)
     sql = _select_by(model, dialect, column, order)
-    _, rows = await model._meta.db.execute_query(sql, [keys_parameter])
+    _, rows = await model._meta.db.execute_query(sql, [_keys_parameter(unique, dialect)])
     return [record(row) for row in rows]
+
+
+def _among_keys(column: str, placeholder: str, dialect: str) -> str:
+    """SQL for `column` being one of the keys in the parameter `placeholder`."""
+    if dialect == "postgres":
+        return f"{column} = ANY({placeholder})"
+    return f"{column} IN (SELECT value FROM json_each({placeholder}))"
+
+
+def _keys_parameter(keys: list[Any], dialect: str) -> Any:
+    """One parameter whatever the number of keys: an array, or a JSON array for SQLite."""
+    return keys if dialect == "postgres" else json.dumps(keys)
 
 
 async def fetch(queryset: QuerySet[Any]) -> list[Any]:
@@ -206,11 +213,8 @@ class _KeysIn(Criterion):
     def __init__(self, table: str, column: str, keys: list[Any], dialect: str) -> None:
         super().__init__()
         self.column = f"{_quoted(table)}.{_quoted(column)}"
-        self.postgres = dialect == "postgres"
-        self.keys = ValueWrapper(keys if self.postgres else json.dumps(keys))
+        self.dialect = dialect
+        self.keys = ValueWrapper(_keys_parameter(keys, dialect))
 
     def get_sql(self, ctx: SqlContext) -> str:
-        keys = self.keys.get_sql(ctx)
-        if self.postgres:
-            return f"{self.column} = ANY({keys})"
-        return f"{self.column} IN (SELECT value FROM json_each({keys}))"
+        return _among_keys(self.column, self.keys.get_sql(ctx), self.dialect)
