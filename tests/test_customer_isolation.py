@@ -9,6 +9,7 @@ reports, and a territory tree Deutschland > Nord > Hamburg, Deutschland > Süd.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -30,6 +31,7 @@ from db.models.accounts import ApiToken, Role
 from db.models.promotions import Appointment, Promoter
 from tests.factories import PASSWORD, Login
 from tests.graphql_client import error_codes
+from tests.sql_counter import count_queries
 
 SCHEMA = build_schema((Path(__file__).parents[1] / "schema.graphql").read_text())
 PROMOTER_TYPE = SCHEMA.type_map["Promoter"]
@@ -1209,3 +1211,16 @@ async def test_territories_are_the_agencys_and_shown_to_no_one_else(api, world):
         for territory_id in reached:
             node = await api.post(NODE_ID, {"id": territory_id}, viewer)
             assert node == {"data": {"node": None}}, territory_id
+
+
+async def test_a_projects_appointments_are_listed_without_reading_the_project(api, world):
+    """Only a visible project's appointments are visible, so the list needs no statement
+    asking whether the customer may see the project: its own scope answers that."""
+    with count_queries() as queries:
+        mine = await api.op(
+            "ProjectAppointments", {"projectId": world.ids["project:A"]}, world.anke
+        )
+    assert mine["data"]["appointments"]["totalCount"] > 0, mine
+    assert not [sql for sql in queries.sql if re.search(r'FROM "?projects"?\b', sql)], (
+        queries.report()
+    )

@@ -15,7 +15,7 @@ from api.resolvers.bookings import notify_unbooked
 from api.resolvers.failures import ErrorCode, FailureCollector, UserFailure
 from api.resolvers.pagination import Page, PageRequest, paginate
 from api.resolvers.periods import overlapping
-from api.resolvers.projects import project_argument, visible_argument
+from api.resolvers.projects import visible_argument
 from api.settings import Settings
 from db.models.accounts import Language, User
 from db.models.crm import Address, ContactPerson
@@ -228,12 +228,13 @@ async def find_appointments(
     """Appointments overlapping [from, to), ordered by start."""
     queryset = Appointment.filter(visible_appointments(viewer))
     if query.project_id is not None:
+        # Only a visible project's appointments are visible (visible_appointments), so the
+        # list of a project the viewer may not see is empty without asking for the project.
         try:
-            project = await project_argument(viewer, query.project_id, "projectId")
+            project_id = inputs.node_pk(query.project_id, "Project", "projectId")
         except UserFailure:
-            queryset = queryset.filter(id=0)
-        else:
-            queryset = queryset.filter(location__project_id=project.id)
+            project_id = 0
+        queryset = queryset.filter(location__project_id=project_id)
     if query.status is not None:
         queryset = queryset.filter(status=query.status)
     return await paginate(overlapping(queryset, query.from_, query.to), ("starts_at", "id"), page)
