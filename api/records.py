@@ -151,6 +151,17 @@ async def by_column(
     return [record(row) for row in rows]
 
 
+def from_rows(model: type[Model], rows: Sequence[Any]) -> list[Any]:
+    """Records of rows from a statement written for them: each row begins with
+    `record_type(model)._columns`, in that order (more columns may follow)."""
+    record = record_type(model)
+    width = len(record._columns)
+    if plain_rows.get():
+        return [record(tuple(row)[:width]) for row in rows]
+    named = (dict(zip(record._columns, tuple(row)[:width], strict=True)) for row in rows)
+    return [model._init_from_db(**columns) for columns in named]
+
+
 def _among_keys(column: str, placeholder: str, dialect: str) -> str:
     """SQL for `column` being one of the keys in the parameter `placeholder`."""
     if dialect == "postgres":

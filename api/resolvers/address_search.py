@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -127,17 +127,22 @@ def _addresses_of_matches(postgres: bool, condition: str) -> str:
     of every row, several times slower than the lookups); the LATERAL subquery with
     OFFSET 0 is a fence its planner keeps. SQLite always looks rows up by key."""
     if postgres:
-        lookup = f"SELECT a.id, a.name FROM addresses a WHERE {condition} OFFSET 0"
+        lookup = f"SELECT a.* FROM addresses a WHERE {condition} OFFSET 0"
         return f"CROSS JOIN LATERAL ({lookup}) a"
     return f"JOIN addresses a ON {condition}"
 
 
 def search_statement(
-    dialect: str, search: SearchFilter, after: Hit | None, limit: int | None
+    dialect: str,
+    search: SearchFilter,
+    after: Hit | None,
+    limit: int | None,
+    columns: Sequence[str] = ("id", "name"),
 ) -> tuple[str, list[object]]:
-    """SQL for the ranked hits (or, with `limit` None, for their count). The first page
-    (no `after`) carries the whole result's count as `total`: a window function, computed
-    before the LIMIT, so the page and its count cost one statement."""
+    """SQL for the ranked hits, each the address's `columns` (with id and name), `score`
+    and, on the first page (no `after`), `total`: the whole result's count as a window
+    function, computed before the LIMIT, so the page and its count cost one statement.
+    With `limit` None, SQL for the count alone."""
     p = _Sql(dialect)
     scores = ", ".join(
         f"MAX(CASE WHEN {_matches(p, w)} THEN t.weight + "
@@ -175,8 +180,9 @@ def search_statement(
     if limit is None:
         return f"SELECT COUNT(*) AS n {body}", p.values
     total = ", COUNT(*) OVER () AS total" if after is None else ""
+    selected = ", ".join(f'a."{column}"' for column in columns)
     statement = (
-        f"SELECT a.id AS id, a.name AS name, ({score}) AS score{total} {body} "
+        f"SELECT {selected}, ({score}) AS score{total} {body} "
         f"ORDER BY score DESC, a.name, a.id LIMIT {int(limit)}"
     )
     return statement, p.values

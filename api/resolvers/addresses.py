@@ -13,6 +13,7 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from api import records
 from api.clock import agency_today
 from api.errors import BadRequest
 from api.permissions.scoping import (
@@ -237,10 +238,10 @@ async def _search(
     search = SearchFilter(viewer, words, query.kind, query.without_account_group, agency_today())
     connection = connections.get("default")
     dialect = connection.capabilities.dialect
-    statement, values = search_statement(dialect, search, after, limit + 1)
-    found = await connection.execute_query_dict(statement, values)
+    columns = records.record_type(Address)._columns
+    statement, values = search_statement(dialect, search, after, limit + 1, columns)
+    _, found = await connection.execute_query(statement, values)
     hits = [Hit(id=row["id"], name=row["name"], score=row["score"]) for row in found]
-    rows = {a.id: a for a in await Address.filter(id__in=[h.id for h in hits[:limit]])}
 
     async def count() -> int:
         if after is None:  # the first page's statement counted the whole result
@@ -249,7 +250,7 @@ async def _search(
         return (await connection.execute_query_dict(statement, values))[0]["n"]
 
     return Page(
-        rows=[rows[h.id] for h in hits[:limit]],
+        rows=records.from_rows(Address, found[:limit]),
         cursors=Cursors(hits[:limit], _hit_cursor),
         has_next_page=len(hits) > limit,
         has_previous_page=after is not None,
