@@ -1,4 +1,4 @@
-"""The address search reads its terms from an index alone, on both databases.
+"""The address search in the database: one statement a page, its terms from an index alone.
 
 Every column the search reads from `address_search_terms` (term, address, weight) is in one
 index, so a prefix's terms come from the index without visiting the table: on 100,000
@@ -11,10 +11,11 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from db.models.accounts import Role
-from tests.sql_counter import count_queries
+from tests.sql_counter import QueryLog, count_queries
 
 
-async def _search_statement(api, make) -> tuple[str, list]:
+async def _searched(api, make) -> tuple[dict, QueryLog]:
+    """A staff user's search for "mül" among three addresses, two of them matching."""
     staff = await make.login(Role.STAFF)
     for name in ("Müller GmbH", "Mühle am Bach", "Bäckerei Mülheim"):
         new = {"input": {"kind": "COMPANY", "name": name, "city": "Berlin"}}
@@ -22,7 +23,22 @@ async def _search_statement(api, make) -> tuple[str, list]:
         assert "errors" not in created, created
     async with count_queries() as queries:
         found = await api.op("SearchAddresses", {"search": "mül"}, staff.token)
-    assert found["data"]["addresses"]["totalCount"] == 2, found
+    assert "errors" not in found, found
+    return found["data"]["addresses"], queries
+
+
+async def test_a_search_page_is_one_statement_after_the_viewers(api, make):
+    """The hits, their addresses' columns and the whole result's count come together."""
+    page, queries = await _searched(api, make)
+    assert page["totalCount"] == 2
+    names = sorted(edge["node"]["name"] for edge in page["edges"])
+    assert names == ["Bäckerei Mülheim", "Müller GmbH"]
+    assert all(edge["node"]["city"] == "Berlin" for edge in page["edges"])
+    assert queries.count == 2, queries.report()
+
+
+async def _search_statement(api, make) -> tuple[str, list]:
+    _, queries = await _searched(api, make)
     [statement] = [s for s in queries.statements if "address_search_terms" in s.sql]
     return statement.sql, list(statement.values or [])
 
