@@ -127,7 +127,7 @@ def _addresses_of_matches(postgres: bool, condition: str) -> str:
     of every row, several times slower than the lookups); the LATERAL subquery with
     OFFSET 0 is a fence its planner keeps. SQLite always looks rows up by key."""
     if postgres:
-        lookup = f"SELECT a.* FROM addresses a WHERE {condition} OFFSET 0"
+        lookup = f"SELECT a.id, a.name FROM addresses a WHERE {condition} OFFSET 0"
         return f"CROSS JOIN LATERAL ({lookup}) a"
     return f"JOIN addresses a ON {condition}"
 
@@ -142,7 +142,8 @@ def search_statement(
     """SQL for the ranked hits, each the address's `columns` (with id and name), `score`
     and, on the first page (no `after`), `total`: the whole result's count as a window
     function, computed before the LIMIT, so the page and its count cost one statement.
-    With `limit` None, SQL for the count alone."""
+    The ranking sorts only ids, names and scores; the page's addresses are read after
+    the LIMIT. With `limit` None, SQL for the count alone."""
     p = _Sql(dialect)
     scores = ", ".join(
         f"MAX(CASE WHEN {_matches(p, w)} THEN t.weight + "
@@ -180,9 +181,14 @@ def search_statement(
     if limit is None:
         return f"SELECT COUNT(*) AS n {body}", p.values
     total = ", COUNT(*) OVER () AS total" if after is None else ""
+    ranked = (
+        f"SELECT a.id AS id, a.name AS name, ({score}) AS score{total} {body} "
+        f"ORDER BY score DESC, a.name, a.id LIMIT {int(limit)}"
+    )
     selected = ", ".join(f'a."{column}"' for column in columns)
     statement = (
-        f"SELECT {selected}, ({score}) AS score{total} {body} "
-        f"ORDER BY score DESC, a.name, a.id LIMIT {int(limit)}"
+        f"SELECT {selected}, h.score AS score{', h.total AS total' if total else ''} "
+        f"FROM ({ranked}) h JOIN addresses a ON a.id = h.id "
+        "ORDER BY h.score DESC, h.name, h.id"
     )
     return statement, p.values
