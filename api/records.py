@@ -119,6 +119,12 @@ def _record_type(model: type[Model], dialect: str) -> type[Record]:
     return type(f"{model.__name__}Record", (Record,), namespace)
 
 
+def columns(model: type[Model]) -> tuple[str, ...]:
+    """The columns a record of `model` is made of, in order: what a statement written for
+    `from_rows` selects first."""
+    return record_type(model)._columns
+
+
 def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -153,7 +159,7 @@ async def by_column(
 
 def from_rows(model: type[Model], rows: Sequence[Any]) -> list[Any]:
     """Records of rows from a statement written for them: each row begins with
-    `record_type(model)._columns`, in that order (more columns may follow)."""
+    `columns(model)`, in that order (more columns may follow)."""
     record = record_type(model)
     width = len(record._columns)
     if plain_rows.get():

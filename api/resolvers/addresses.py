@@ -238,7 +238,7 @@ async def _search(
     search = SearchFilter(viewer, words, query.kind, query.without_account_group, agency_today())
     connection = connections.get("default")
     dialect = connection.capabilities.dialect
-    columns = records.record_type(Address)._columns
+    columns = records.columns(Address)
     statement, values = search_statement(dialect, search, after, limit + 1, columns)
     _, found = await connection.execute_query(statement, values)
     hits = [Hit(id=row["id"], name=row["name"], score=row["score"]) for row in found]
