@@ -20,11 +20,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from graphql import (
     GraphQLAbstractType,
+    GraphQLBoolean,
     GraphQLEnumType,
+    GraphQLField,
     GraphQLID,
     GraphQLList,
     GraphQLNonNull,
@@ -32,8 +36,10 @@ from graphql import (
     GraphQLOutputType,
     GraphQLResolveInfo,
     GraphQLScalarType,
+    GraphQLSchema,
     GraphQLString,
     OperationType,
+    get_named_type,
     is_abstract_type,
     is_leaf_type,
 )
@@ -43,7 +49,7 @@ from graphql.pyutils import Path, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
-from api.level_fields import BatchReader, field_reader
+from api.level_fields import BatchReader, field_reader, static_reader
 from api.metrics import LEVEL_FALLBACKS
 
 # The objects of a level still to fill in, grouped by their type and selection (so each
@@ -67,6 +73,9 @@ class _Field:
     complete: Callable[[Any, _Level], Any]
     # `resolve` never returns an awaitable (a plain attribute, a relay id).
     synchronous: bool
+    # A value of exactly this type goes into the answer as it is, without `complete`
+    # (text for a String or an ID, a bool for a Boolean); None: every value completes.
+    passes: type | None = None
 
 
 class LevelExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -101,6 +110,7 @@ class _LevelRun:
         self.executor = executor
         self.is_awaitable: Callable[[Any], bool] = executor.is_awaitable
         self.fields: dict[tuple[str, int], _Field] = {}
+        self.static = _static_fields(executor.schema)
 
     async def run(self) -> dict[str, Any]:
         executor = self.executor
@@ -145,7 +155,12 @@ class _LevelRun:
                         for _, answer in objects:
                             answer[key] = parent_type.name
                         continue
-                    resolve, complete = field.resolve, field.complete
+                    resolve, complete, passes = field.resolve, field.complete, field.passes
+                    if field.synchronous and passes is not None:
+                        for source, answer in objects:
+                            value = resolve(source)  # type: ignore[operator]
+                            answer[key] = value if type(value) is passes else complete(value, below)
+                        continue
                     if field.synchronous:
                         for source, answer in objects:
                             answer[key] = complete(resolve(source), below)  # type: ignore[operator]
@@ -186,10 +201,21 @@ class _LevelRun:
         prepared = self.fields.get(cache_key)
         if prepared is not None:
             return prepared
-        node = details[0].node
-        name = node.name.value
+        name = details[0].node.name.value
         if name == "__typename":
             return None
+        prepared = self.static.get((parent_type.name, name)) or self._prepare(
+            parent_type, key, details
+        )
+        # The details list lives as long as the run, so its id is not reused meanwhile.
+        self.fields[cache_key] = prepared
+        return prepared
+
+    def _prepare(
+        self, parent_type: GraphQLObjectType, key: str, details: FieldDetailsList
+    ) -> _Field:
+        node = details[0].node
+        name = node.name.value
         definition = self.executor.schema.get_field(parent_type, name)
         if definition is None or name.startswith("__") or definition.resolve is None:
             raise Abandon
@@ -209,10 +235,25 @@ class _LevelRun:
         )
         resolve, synchronous = field_reader(self.executor.schema, definition, info, arguments)
         complete = self._completer(definition.type, details, info)
-        prepared = _Field(resolve, complete, synchronous)
-        # The details list lives as long as the run, so its id is not reused meanwhile.
-        self.fields[cache_key] = prepared
-        return prepared
+        if (parent_type.name, name) not in self.static:
+            self._remember_if_static(parent_type, name, definition, complete)
+        return _Field(resolve, complete, synchronous, _passing(definition.type))
+
+    def _remember_if_static(
+        self,
+        parent_type: GraphQLObjectType,
+        name: str,
+        definition: GraphQLField,
+        complete: Callable[[Any, _Level], Any],
+    ) -> None:
+        """Keep the field for every later request when it prepares the same in each: read
+        by a static reader (api/level_fields.py) and of a leaf type, whose completer holds
+        nothing of this request (only an object's completer keeps its selection and info)."""
+        reader = static_reader(self.executor.schema, parent_type.name, definition)
+        shared = None
+        if reader is not None and is_leaf_type(get_named_type(definition.type)):
+            shared = _Field(reader, complete, True, _passing(definition.type))
+        self.static[parent_type.name, name] = shared
 
     def _completer(
         self, kind: GraphQLOutputType, details: FieldDetailsList, info: GraphQLResolveInfo
@@ -221,6 +262,8 @@ class _LevelRun:
         if isinstance(kind, GraphQLNonNull):
             if is_leaf_type(kind.of_type):
                 return _leaf_completer(kind.of_type, required=True)  # type: ignore[arg-type]
+            if isinstance(kind.of_type, GraphQLObjectType):
+                return self._object_completer(kind.of_type, details, info, required=True)
             inner = self._non_null_completer(kind.of_type, details, info)
 
             def required(value: Any, below: _Level) -> Any:
@@ -229,6 +272,10 @@ class _LevelRun:
                 return inner(value, below)
 
             return required
+        if isinstance(kind, GraphQLObjectType):
+            return self._object_completer(kind, details, info, required=False)
+        if is_leaf_type(kind):
+            return _leaf_completer(kind, required=False)  # type: ignore[arg-type]
         inner = self._non_null_completer(kind, details, info)
 
         def optional(value: Any, below: _Level) -> Any:
@@ -258,7 +305,7 @@ class _LevelRun:
         if is_leaf_type(kind):
             return _leaf_completer(kind, required=False)  # type: ignore[arg-type]
         if isinstance(kind, GraphQLObjectType):
-            return self._object_completer(kind, details, info)
+            return self._object_completer(kind, details, info, required=False)
 
         def object_value(value: Any, below: _Level) -> dict[str, Any]:
             object_type = self._runtime_type(kind, info, value) if is_abstract_type(kind) else kind
@@ -276,15 +323,31 @@ class _LevelRun:
         return object_value
 
     def _object_completer(
-        self, kind: GraphQLObjectType, details: FieldDetailsList, info: GraphQLResolveInfo
+        self,
+        kind: GraphQLObjectType,
+        details: FieldDetailsList,
+        info: GraphQLResolveInfo,
+        *,
+        required: bool,
     ) -> Callable[[Any, _Level], Any]:
-        """An object of a known type: its selection is collected once, not per object."""
+        """An object of a known type: its selection is collected once, not per object, and
+        each object is queued for the next level in one call (a level holds thousands)."""
         selection, accepts = self._known_type(kind, details, info)
+        group_key = (kind.name, id(selection))
 
-        def object_value(value: Any, below: _Level) -> dict[str, Any]:
+        def object_value(value: Any, below: _Level) -> dict[str, Any] | None:
+            if value is None or value is Undefined:
+                if required:
+                    raise Abandon
+                return None
             if not accepts(value):
                 raise Abandon
-            return _pend(below, kind, selection, value)
+            group = below.get(group_key)
+            if group is None:
+                group = below[group_key] = (kind, selection, [])
+            answer: dict[str, Any] = {}
+            group[2].append((value, answer))
+            return answer
 
         return object_value
 
@@ -334,11 +397,11 @@ class _LevelRun:
         own_class = _strawberry_class(kind) or ()
 
         def accepts(value: Any) -> bool:
-            return (
-                isinstance(value, own_class)
-                or is_type_of is None
-                or is_type_of(value, info) is True
-            )
+            if isinstance(value, own_class):
+                return True
+            if isinstance(value, BaseException):  # a failed resolver's, from the gather
+                return False
+            return is_type_of is None or is_type_of(value, info) is True
 
         return collected.grouped_field_set, accepts
 
@@ -352,6 +415,20 @@ class _LevelRun:
         if not self.executor.schema.is_sub_type(abstract, runtime):
             raise Abandon
         return runtime
+
+
+# Per schema, by (type, field): the fields prepared once for all requests; None for a
+# field prepared per request.
+_STATIC_FIELDS: WeakKeyDictionary[GraphQLSchema, dict[tuple[str, str], _Field | None]] = (
+    WeakKeyDictionary()
+)
+
+
+def _static_fields(schema: GraphQLSchema) -> dict[tuple[str, str], _Field | None]:
+    fields = _STATIC_FIELDS.get(schema)
+    if fields is None:
+        fields = _STATIC_FIELDS[schema] = {}
+    return fields
 
 
 def _queue(
@@ -382,14 +459,28 @@ def _strawberry_class(kind: GraphQLObjectType) -> type | None:
     return (generic or definition).origin
 
 
+def _passing(kind: GraphQLOutputType) -> type | None:
+    """The type of value a leaf of `kind` serializes as itself, if any (graphql-core's
+    serialize_string and serialize_id return text unchanged, serialize_boolean a bool)."""
+    if isinstance(kind, GraphQLNonNull):
+        kind = kind.of_type
+    if kind is GraphQLString or kind is GraphQLID:
+        return str
+    if kind is GraphQLBoolean:
+        return bool
+    return None
+
+
 def _leaf_completer(
     kind: GraphQLScalarType | GraphQLEnumType, *, required: bool
 ) -> Callable[[Any, Any], Any]:
-    """A scalar or enum as graphql-core serializes it; text passes as it is."""
+    """A scalar or enum as graphql-core serializes it; see `_passing` for what passes."""
     coerce = kind.coerce_output_value
-    passes = str if kind is GraphQLString or kind is GraphQLID else None
+    passes = _passing(kind)
     if isinstance(kind, GraphQLEnumType):
         coerce = _remembered(coerce)
+    elif coerce is datetime.isoformat:
+        coerce = _remembered_instances(coerce)
 
     def leaf(value: Any, _below: Any) -> Any:
         if type(value) is passes:
@@ -420,3 +511,23 @@ def _remembered(coerce: Callable[[Any], Any]) -> Callable[[Any], Any]:
             return coerce(value)
 
     return name_of
+
+
+def _remembered_instances(coerce: Callable[[Any], Any], size: int = 4096) -> Callable[[Any], Any]:
+    """A datetime's text, remembered per object: records share the datetimes they convert
+    (api/records.py), so a page's few points in time print once. Per object and not per
+    value, since equal datetimes in different zones print differently; each entry keeps
+    its object, so an id is never mistaken for a later object's."""
+    seen: dict[int, tuple[Any, Any]] = {}
+
+    def text_of(value: Any) -> Any:
+        entry = seen.get(id(value))
+        if entry is not None and entry[0] is value:
+            return entry[1]
+        text = coerce(value)
+        if len(seen) >= size:
+            seen.clear()
+        seen[id(value)] = (value, text)
+        return text
+
+    return text_of

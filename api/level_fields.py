@@ -63,13 +63,11 @@ def field_reader(
     batched field the reader loading a whole level; and whether its values are never
     awaitable (a plain attribute, a relay id, a refused field's constant)."""
     wrapper: Reader = partial(definition.resolve, info=info, **arguments)  # type: ignore[arg-type]
-    field = (definition.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-    if not isinstance(field, StrawberryField):
+    field = _strawberry_field(schema, definition)
+    if field is None:
         return wrapper, False
     strawberry_schema = schema._strawberry_schema  # type: ignore[attr-defined]
     converter = strawberry_schema.schema_converter
-    if converter._get_field_exception_handlers(field):
-        return wrapper, False
     strawberry_info = strawberry_schema.config.info_class(_raw_info=info, _field=field)
     kwargs = convert_arguments(
         arguments, field.arguments, converter.scalar_registry, strawberry_schema.config,
@@ -86,10 +84,37 @@ def field_reader(
     batch = batch_of(field.base_resolver.wrapped_func)
     if batch is not None:
         return BatchReader(batch, strawberry_info), False
-    relay_id = _global_id(strawberry_schema, field, info)
+    relay_id = _global_id(strawberry_schema, field, info.parent_type.name)
     if relay_id is not None:
         return relay_id, True
     return _direct_call(field, strawberry_info, kwargs), False
+
+
+def static_reader(
+    schema: GraphQLSchema, parent_type_name: str, definition: GraphQLField
+) -> Reader | None:
+    """The reader of a field whose value depends on the object alone -- a plain attribute
+    or a relay id, without arguments or extensions -- so one reader serves every request;
+    None for any other field."""
+    field = _strawberry_field(schema, definition)
+    if field is None or field.extensions or definition.args:
+        return None
+    if field.base_resolver is None:
+        return attrgetter(field.python_name)
+    strawberry_schema = schema._strawberry_schema  # type: ignore[attr-defined]
+    return _global_id(strawberry_schema, field, parent_type_name)
+
+
+def _strawberry_field(schema: GraphQLSchema, definition: GraphQLField) -> StrawberryField | None:
+    """The strawberry field behind `definition`, None when strawberry's wrapper must run
+    (not a strawberry field, or exception handlers apply to it)."""
+    field = (definition.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if not isinstance(field, StrawberryField):
+        return None
+    converter = schema._strawberry_schema.schema_converter  # type: ignore[attr-defined]
+    if converter._get_field_exception_handlers(field):
+        return None
+    return field
 
 
 def _node_method(name: str) -> Any:
@@ -103,23 +128,21 @@ _NODE_ID_RESOLVER = next(
 )
 
 
-def _global_id(
-    strawberry_schema: Any, field: StrawberryField, info: GraphQLResolveInfo
-) -> Reader | None:
+def _global_id(strawberry_schema: Any, field: StrawberryField, type_name: str) -> Reader | None:
     """A relay node's `id` as strawberry's Node._id computes it -- base64 of "Type:id" --
     when the type keeps Node's own resolve_id and resolve_typename."""
     resolver = field.base_resolver
     assert resolver is not None
     if getattr(resolver.wrapped_func, "__func__", None) is not _NODE_ID_RESOLVER:
         return None
-    definition = strawberry_schema.get_type_by_name(info.parent_type.name)
+    definition = strawberry_schema.get_type_by_name(type_name)
     origin = getattr(definition, "origin", None)
     if not isinstance(origin, type) or not issubclass(origin, Node):
         return None
     for method in ("resolve_id", "resolve_typename"):
         if getattr(origin, method).__func__ is not _node_method(method):
             return None
-    prefix = f"{info.parent_type.name}:"
+    prefix = f"{type_name}:"
     id_attribute = origin.resolve_id_attr()
 
     def read(source: Any) -> str:

@@ -10,10 +10,14 @@ clients do not use yet (aliases, fragments, directives, __typename) are compared
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from tortoise.transactions import in_transaction
 
+from api.graphql import schema
+from api.level_execution import _remembered_instances
+from api.level_fields import static_reader
 from api.metrics import LEVEL_FALLBACKS
 from tests.conftest import Backend
 from tests.factories import Factory
@@ -122,3 +126,25 @@ async def test_a_node_the_viewer_may_not_see_is_the_same_not_found(
     fast, slow, _ = await _both(api, plain, query, world.token, request.variables)
     assert b'"node":null' in fast or b"NOT_FOUND" in fast
     assert fast == slow
+
+
+def test_only_fields_read_the_same_for_every_viewer_are_prepared_once_for_all_requests():
+    """A field prepared once is served to every later request, whoever asks: one whose
+    permission looks at the viewer (a promoter's phone, never shown to customers) must be
+    prepared per request, while a plain attribute and a relay id are shared."""
+    promoter = schema._schema.get_type("Promoter")
+    assert static_reader(schema._schema, "Promoter", promoter.fields["phone"]) is None
+    assert static_reader(schema._schema, "Promoter", promoter.fields["email"]) is None
+    assert static_reader(schema._schema, "Promoter", promoter.fields["name"]) is not None
+    assert static_reader(schema._schema, "Promoter", promoter.fields["id"]) is not None
+
+
+def test_equal_datetimes_in_different_zones_print_each_their_own_offset():
+    """The level executor remembers a datetime's text per object, not per equal value."""
+    text_of = _remembered_instances(datetime.isoformat)
+    utc = datetime(2026, 4, 1, 10, 0, tzinfo=UTC)
+    berlin = utc.astimezone(timezone(timedelta(hours=2)))
+    assert utc == berlin
+    assert text_of(utc) == "2026-04-01T10:00:00+00:00"
+    assert text_of(berlin) == "2026-04-01T12:00:00+02:00"
+    assert text_of(utc) == "2026-04-01T10:00:00+00:00"
