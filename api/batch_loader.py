@@ -8,7 +8,8 @@ its rows are in; `load_many` waits for each batch its keys are in, once.
 
 As with strawberry's: keys asked for in the same turn of the loop load in one batch,
 dispatched on the next turn from the context of the first caller; a loaded key is never
-fetched again; a failed batch fails every caller of its keys, now and later.
+fetched again; a failed batch fails every caller of its keys, now and later. Unlike
+strawberry's, a load function fails by raising, not by answering an exception for a key.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class _Batch(Generic[K]):
 class BatchLoader(Generic[K, T]):
     def __init__(self, load_fn: Callable[[Sequence[K]], Awaitable[Sequence[T]]]) -> None:
         self.load_fn = load_fn
-        self._values: dict[K, T | BaseException] = {}
+        self._values: dict[K, T] = {}
         # Keys asked for and not loaded yet, with the batch loading them; a failed batch
         # stays here so later callers fail the same way.
         self._loading: dict[K, _Batch[K]] = {}
@@ -59,11 +60,7 @@ class BatchLoader(Generic[K, T]):
             if not batch.future.done():
                 await asyncio.wait((batch.future,))
             batch.future.result()  # raises the batch's failure
-        found = [values[key] for key in keys]
-        for value in found:
-            if isinstance(value, BaseException):
-                raise value
-        return found  # type: ignore[return-value]
+        return list(map(values.__getitem__, keys))
 
     def _batch(self) -> _Batch[K]:
         """The batch collecting keys in this turn of the loop."""

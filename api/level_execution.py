@@ -332,7 +332,7 @@ class _LevelRun:
     ) -> Callable[[Any, _Level], Any]:
         """An object of a known type: its selection is collected once, not per object, and
         each object is queued for the next level in one call (a level holds thousands)."""
-        selection, accepts = self._known_type(kind, details, info)
+        selection, own_class, accepts = self._known_type(kind, details, info)
         group_key = (kind.name, id(selection))
 
         def object_value(value: Any, below: _Level) -> dict[str, Any] | None:
@@ -340,7 +340,7 @@ class _LevelRun:
                 if required:
                     raise Abandon
                 return None
-            if not accepts(value):
+            if not isinstance(value, own_class) and not accepts(value):
                 raise Abandon
             group = below.get(group_key)
             if group is None:
@@ -359,7 +359,7 @@ class _LevelRun:
         kind = item_kind.of_type if isinstance(item_kind, GraphQLNonNull) else item_kind
         if not isinstance(kind, GraphQLObjectType):
             return None
-        selection, accepts = self._known_type(kind, details, info)
+        selection, own_class, accepts = self._known_type(kind, details, info)
 
         def objects(value: Any, below: _Level) -> list[Any]:
             if isinstance(value, str | bytes | dict) or not hasattr(value, "__iter__"):
@@ -372,7 +372,7 @@ class _LevelRun:
                         raise Abandon
                     answers.append(None)
                     continue
-                if not accepts(entry):
+                if not isinstance(entry, own_class) and not accepts(entry):
                     raise Abandon
                 if pending is None:  # an empty list queues nothing, not even its type
                     pending = _queue(below, kind, selection)
@@ -385,8 +385,9 @@ class _LevelRun:
 
     def _known_type(
         self, kind: GraphQLObjectType, details: FieldDetailsList, info: GraphQLResolveInfo
-    ) -> tuple[GroupedFieldSet, Callable[[Any], bool]]:
-        """The selection on `kind`, and whether a value may complete as one."""
+    ) -> tuple[GroupedFieldSet, type | tuple[()], Callable[[Any], bool]]:
+        """The selection on `kind`; the class whose instances complete as one; and whether
+        a value not of that class may."""
         collected = self.executor.collect_subfields(kind, details)
         if collected.new_defer_usages:
             raise Abandon
@@ -397,13 +398,11 @@ class _LevelRun:
         own_class = _strawberry_class(kind) or ()
 
         def accepts(value: Any) -> bool:
-            if isinstance(value, own_class):
-                return True
             if isinstance(value, BaseException):  # a failed resolver's, from the gather
                 return False
             return is_type_of is None or is_type_of(value, info) is True
 
-        return collected.grouped_field_set, accepts
+        return collected.grouped_field_set, own_class, accepts
 
     def _runtime_type(self, kind: Any, info: GraphQLResolveInfo, value: Any) -> GraphQLObjectType:
         abstract: GraphQLAbstractType = kind

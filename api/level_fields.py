@@ -12,7 +12,7 @@ strawberry's own wrapper, object by object.
 
 from __future__ import annotations
 
-from base64 import b64encode
+from binascii import b2a_base64
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -149,7 +149,7 @@ def _global_id(strawberry_schema: Any, field: StrawberryField, type_name: str) -
         node_id = getattr(source, id_attribute)
         if node_id is None:
             raise Refused  # strawberry fails on it; graphql-core answers
-        return b64encode(f"{prefix}{node_id}".encode()).decode()
+        return b2a_base64(f"{prefix}{node_id}".encode(), newline=False).decode()
 
     return read
 
