@@ -41,6 +41,11 @@ class BatchLoader(Generic[K, T]):
         self._loading: dict[K, _Batch[K]] = {}
         self._collecting: _Batch[K] | None = None
 
+    def narrowed(self, attributes: frozenset[str]) -> BatchLoader[K, T]:
+        """A loader of the same values whose rows need hold only `attributes`; this one,
+        which holds them all (api/loaders.py's RowLoader loads narrower rows)."""
+        return self
+
     async def load(self, key: K) -> T:
         return (await self.load_many((key,)))[0]
 

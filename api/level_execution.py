@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -51,6 +51,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from api.level_fields import BatchReader, field_reader, static_reader
 from api.metrics import LEVEL_FALLBACKS
+from api.row_reads import attributes_read
 
 # The objects of a level still to fill in, grouped by their type and selection (so each
 # field is prepared once): each object with the answer it fills.
@@ -234,10 +235,24 @@ class _LevelRun:
             definition, [d.node for d in details], parent_type, Path(None, key, parent_type.name)
         )
         resolve, synchronous = field_reader(self.executor.schema, definition, info, arguments)
+        if isinstance(resolve, BatchReader):
+            resolve = self._narrowed(resolve, definition, details)
         complete = self._completer(definition.type, details, info)
         if (parent_type.name, name) not in self.static:
             self._remember_if_static(parent_type, name, definition, complete)
         return _Field(resolve, complete, synchronous, _passing(definition.type))
+
+    def _narrowed(
+        self, reader: BatchReader, definition: GraphQLField, details: FieldDetailsList
+    ) -> BatchReader:
+        """The batch reader loading rows with just the attributes the selection below it
+        reads, where those are known (api/row_reads.py)."""
+        kind = get_named_type(definition.type)
+        if not isinstance(kind, GraphQLObjectType):
+            return reader
+        collected = self.executor.collect_subfields(kind, details)
+        attributes = attributes_read(self.executor.schema, kind, collected.grouped_field_set)
+        return reader if attributes is None else replace(reader, attributes=attributes)
 
     def _remember_if_static(
         self,

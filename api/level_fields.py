@@ -42,10 +42,15 @@ class BatchReader:
 
     batch: Batch
     info: Info
+    # The attributes the selection reads of each row, when known (api/row_reads.py): the
+    # rows may hold just those.
+    attributes: frozenset[str] | None = None
 
     async def load(self, sources: list[Any]) -> list[Any]:
         """The loaded row of each source, None where its key is None."""
         loader = self.batch.loader(self.info.context.loaders)
+        if self.attributes is not None:
+            loader = loader.narrowed(self.attributes)
         keys = [self.batch.key(source) for source in sources]
         if None not in keys:
             return await loader.load_many(keys)
@@ -63,7 +68,7 @@ def field_reader(
     batched field the reader loading a whole level; and whether its values are never
     awaitable (a plain attribute, a relay id, a refused field's constant)."""
     wrapper: Reader = partial(definition.resolve, info=info, **arguments)  # type: ignore[arg-type]
-    field = _strawberry_field(schema, definition)
+    field = strawberry_field(schema, definition)
     if field is None:
         return wrapper, False
     strawberry_schema = schema._strawberry_schema  # type: ignore[attr-defined]
@@ -96,7 +101,7 @@ def static_reader(
     """The reader of a field whose value depends on the object alone -- a plain attribute
     or a relay id, without arguments or extensions -- so one reader serves every request;
     None for any other field."""
-    field = _strawberry_field(schema, definition)
+    field = strawberry_field(schema, definition)
     if field is None or field.extensions or definition.args:
         return None
     if field.base_resolver is None:
@@ -105,7 +110,7 @@ def static_reader(
     return _global_id(strawberry_schema, field, parent_type_name)
 
 
-def _strawberry_field(schema: GraphQLSchema, definition: GraphQLField) -> StrawberryField | None:
+def strawberry_field(schema: GraphQLSchema, definition: GraphQLField) -> StrawberryField | None:
     """The strawberry field behind `definition`, None when strawberry's wrapper must run
     (not a strawberry field, or exception handlers apply to it)."""
     field = (definition.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
@@ -128,11 +133,14 @@ _NODE_ID_RESOLVER = next(
 )
 
 
-def _global_id(strawberry_schema: Any, field: StrawberryField, type_name: str) -> Reader | None:
-    """A relay node's `id` as strawberry's Node._id computes it -- base64 of "Type:id" --
-    when the type keeps Node's own resolve_id and resolve_typename."""
+def relay_id_attribute(
+    strawberry_schema: Any, field: StrawberryField, type_name: str
+) -> str | None:
+    """The attribute a relay node's `id` is made of, when the field is Node's own `id` and
+    the type keeps Node's resolve_id and resolve_typename; else None."""
     resolver = field.base_resolver
-    assert resolver is not None
+    if resolver is None:
+        return None
     if getattr(resolver.wrapped_func, "__func__", None) is not _NODE_ID_RESOLVER:
         return None
     definition = strawberry_schema.get_type_by_name(type_name)
@@ -142,8 +150,15 @@ def _global_id(strawberry_schema: Any, field: StrawberryField, type_name: str) -
     for method in ("resolve_id", "resolve_typename"):
         if getattr(origin, method).__func__ is not _node_method(method):
             return None
+    return origin.resolve_id_attr()
+
+
+def _global_id(strawberry_schema: Any, field: StrawberryField, type_name: str) -> Reader | None:
+    """A relay node's `id` as strawberry's Node._id computes it -- base64 of "Type:id"."""
+    id_attribute = relay_id_attribute(strawberry_schema, field, type_name)
+    if id_attribute is None:
+        return None
     prefix = f"{type_name}:"
-    id_attribute = origin.resolve_id_attr()
 
     def read(source: Any) -> str:
         node_id = getattr(source, id_attribute)

@@ -61,20 +61,51 @@ from db.models.promotions import (
 from db.models.tasks import Task, TaskStatus
 
 M = TypeVar("M", bound=Model)
+T = TypeVar("T")
 # A promoter and a period [from, to), either end open.
 PromoterPeriod = tuple[int, datetime | None, datetime | None]
 LoadFn = Callable[[Sequence[int]], Awaitable[list[Any]]]
 
 
-def by_id(model: type[M]) -> BatchLoader[int, M | None]:
+class RowLoader(BatchLoader[int, T]):
+    """A loader of records that also loads narrow ones, holding only the columns a query
+    reads (api/row_reads.py): one more loader per set of attributes, with its own batches.
+
+    `loading(attributes)` gives the load function of rows holding at least `attributes`
+    (all columns for None), or None when it cannot narrow to them."""
+
+    def __init__(self, loading: Callable[[frozenset[str] | None], LoadFn | None]) -> None:
+        load = loading(None)
+        assert load is not None
+        super().__init__(load_fn=load)
+        self._load_for = loading
+        self._narrowed: dict[frozenset[str], BatchLoader[int, T]] = {}
+
+    def narrowed(self, attributes: frozenset[str]) -> BatchLoader[int, T]:
+        loader = self._narrowed.get(attributes)
+        if loader is None:
+            load = self._load_for(attributes)
+            loader = self if load is None else BatchLoader(load_fn=load)
+            self._narrowed[attributes] = loader
+        return loader
+
+
+def by_id(model: type[M]) -> RowLoader[M | None]:
     """Rows by primary key, as records (api/records.py)."""
 
-    async def load(keys: Sequence[int]) -> list[M | None]:
-        found = await records.by_column(model, model._meta.db_pk_column, keys)
-        rows = {row.pk: row for row in found}
-        return [rows.get(key) for key in keys]
+    def loading(attributes: frozenset[str] | None) -> LoadFn | None:
+        selected = None if attributes is None else records.narrow_columns(model, attributes)
+        if attributes is not None and selected is None:
+            return None
 
-    return BatchLoader(load_fn=load)
+        async def load(keys: Sequence[int]) -> list[M | None]:
+            found = await records.by_column(model, model._meta.db_pk_column, keys, (), selected)
+            rows = {row.pk: row for row in found}
+            return [rows.get(key) for key in keys]
+
+        return load
+
+    return RowLoader(loading)
 
 
 def through(
@@ -110,22 +141,35 @@ def children(
     order: tuple[str, ...],
     *,
     where: Callable[[], Q] | None = None,
-) -> BatchLoader[int, list[M]]:
+) -> RowLoader[list[M]]:
     """Rows pointing at each key through the column `key`, e.g. an address's contacts, as
-    records (api/records.py)."""
+    records (api/records.py). Narrow rows only where the viewer sees them all: a scoped
+    list is selected by Tortoise, whole."""
 
-    async def load(keys: Sequence[int]) -> list[list[M]]:
-        condition = Q() if where is None else where()
-        if scoping.unconditional(condition):
-            rows = await records.by_column(model, key, keys, order)
-        else:
-            rows = await records.fetch_keyed(model.filter(condition).order_by(*order), key, keys)
-        grouped: dict[int, list[M]] = defaultdict(list)
-        for row in rows:
-            grouped[getattr(row, key)].append(row)
-        return [grouped[k] for k in keys]
+    def loading(attributes: frozenset[str] | None) -> LoadFn | None:
+        selected = None
+        if attributes is not None:
+            if where is not None and not scoping.unconditional(where()):
+                return None
+            selected = records.narrow_columns(model, attributes | {key})
+            if selected is None:
+                return None
 
-    return BatchLoader(load_fn=load)
+        async def load(keys: Sequence[int]) -> list[list[M]]:
+            condition = Q() if where is None else where()
+            if scoping.unconditional(condition):
+                rows = await records.by_column(model, key, keys, order, selected)
+            else:
+                query = model.filter(condition).order_by(*order)
+                rows = await records.fetch_keyed(query, key, keys)
+            grouped: dict[int, list[M]] = defaultdict(list)
+            for row in rows:
+                grouped[getattr(row, key)].append(row)
+            return [grouped[k] for k in keys]
+
+        return load
+
+    return RowLoader(loading)
 
 
 class Loaders:

@@ -4,7 +4,8 @@ Nested fields read thousands of rows per answer. A Tortoise instance costs a con
 per column and an overridden `__setattr__` on creation; a record is the driver's row kept
 as a tuple, whose attributes convert on access exactly as the model would (Tortoise's own
 converters, chosen per dialect) and which carries the model's properties and methods. A
-column nobody reads is never converted.
+column nobody reads is never converted; a narrow record (`by_column(..., selected=...)`)
+is not even selected with the columns a query does not read (api/row_reads.py).
 
 Lookups by key use SQL text built once per model and column: SQLite gets the keys as one
 JSON array (`json_each`), PostgreSQL as one array (`= ANY($1)`), so neither the text nor
@@ -19,13 +20,14 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from operator import itemgetter
 from typing import Any
 
 import orjson
 from pypika_tortoise.context import SqlContext
 from pypika_tortoise.terms import Criterion, ValueWrapper
+from tortoise.fields.base import Field
 from tortoise.fields.data import CharEnumFieldInstance, DatetimeField, IntEnumFieldInstance
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
@@ -72,6 +74,27 @@ def _remembered_datetimes(field: DatetimeField) -> Callable[[Any], Any]:
     return lru_cache(maxsize=4096)(field.to_python_value)
 
 
+def _native(index: int) -> property:
+    """A column the driver answers as the model's value."""
+    return property(itemgetter(index))
+
+
+def _complex_reader(field: Field[Any]) -> Callable[[int], property]:
+    """How a column the model converts itself is read at an index."""
+    if isinstance(field, CharEnumFieldInstance | IntEnumFieldInstance):
+        return partial(_enum_member, field=field)
+    if isinstance(field, DatetimeField):
+        return partial(_converting, convert=_remembered_datetimes(field))
+    return partial(_converting, convert=field.to_python_value)
+
+
+def _unselected(model: type[Model], attribute: str) -> property:
+    def read(row: Record) -> Any:
+        raise ColumnNotSelected(f"{model.__name__}.{attribute} was not selected")
+
+    return property(read)
+
+
 def _typed(index: int, field_type: type) -> property:
     def read(row: Record) -> Any:
         value = row[index]
@@ -102,31 +125,48 @@ def record_type(model: type[Model]) -> type[Record]:
     return _record_type(model, _dialect(model))
 
 
+class ColumnNotSelected(Exception):
+    """A narrow record's column that was not selected was read. Not an AttributeError, so
+    no `getattr(row, name, default)` can take it for a missing attribute."""
+
+
+def narrow_columns(model: type[Model], attributes: frozenset[str]) -> frozenset[str] | None:
+    """The columns holding `attributes` of `model` and its primary key, for `by_column`'s
+    `selected`; None when one of them is not a column (a property of the model)."""
+    projection = model._meta.fields_db_projection
+    if not attributes <= projection.keys():
+        return None
+    return frozenset(projection[name] for name in attributes | {model._meta.pk_attr})
+
+
 @cache
-def _record_type(model: type[Model], dialect: str) -> type[Record]:
+def _record_type(
+    model: type[Model], dialect: str, selected: frozenset[str] | None = None
+) -> type[Record]:
     # Which columns the driver converts itself depends on the database (Tortoise decides
     # per dialect); a process may meet more than one (the tests do).
     meta = model._meta
     namespace: dict[str, Any] = _model_behaviour(model)
     columns: list[str] = []
+
+    def place(column: str, attribute: str, reader: Callable[[int], property]) -> None:
+        if selected is not None and column not in selected:
+            namespace[attribute] = _unselected(model, attribute)
+            return
+        namespace[attribute] = reader(len(columns))
+        columns.append(column)
+
     for column, attribute, _field in meta.db_native_fields:
-        namespace[attribute] = property(itemgetter(len(columns)))
-        columns.append(column)
+        place(column, attribute, _native)
     for column, attribute, field in meta.db_default_fields:
-        namespace[attribute] = _typed(len(columns), field.field_type)
-        columns.append(column)
+        place(column, attribute, partial(_typed, field_type=field.field_type))
     for column, attribute, field in meta.db_complex_fields:
-        if isinstance(field, CharEnumFieldInstance | IntEnumFieldInstance):
-            namespace[attribute] = _enum_member(len(columns), field)
-        elif isinstance(field, DatetimeField):
-            namespace[attribute] = _converting(len(columns), _remembered_datetimes(field))
-        else:
-            namespace[attribute] = _converting(len(columns), field.to_python_value)
-        columns.append(column)
+        place(column, attribute, _complex_reader(field))
     namespace.update(
         __slots__=(), _model=model, _columns=tuple(columns), pk=namespace[meta.pk_attr]
     )
-    return type(f"{model.__name__}Record", (Record,), namespace)
+    narrow = "" if selected is None else "Narrow"
+    return type(f"{model.__name__}{narrow}Record", (Record,), namespace)
 
 
 def columns(model: type[Model]) -> tuple[str, ...]:
@@ -144,25 +184,37 @@ def _dialect(model: type[Model]) -> str:
 
 
 @cache
-def _select_by(model: type[Model], dialect: str, column: str, order: tuple[str, ...]) -> str:
+def _select_by(
+    model: type[Model],
+    dialect: str,
+    column: str,
+    order: tuple[str, ...],
+    selected: frozenset[str] | None,
+) -> str:
     meta = model._meta
-    selected = ", ".join(_quoted(name) for name in _record_type(model, dialect)._columns)
+    names = _record_type(model, dialect, selected)._columns
     keys = _among_keys(_quoted(column), "$1" if dialect == "postgres" else "?", dialect)
     ordering = ", ".join(_quoted(meta.fields_db_projection[name]) for name in order)
-    sql = f"SELECT {selected} FROM {_quoted(meta.db_table)} WHERE {keys}"
+    sql = f"SELECT {', '.join(map(_quoted, names))} FROM {_quoted(meta.db_table)} WHERE {keys}"
     return f"{sql} ORDER BY {ordering}" if ordering else sql
 
 
 async def by_column(
-    model: type[Model], column: str, keys: Sequence[Any], order: tuple[str, ...] = ()
+    model: type[Model],
+    column: str,
+    keys: Sequence[Any],
+    order: tuple[str, ...] = (),
+    selected: frozenset[str] | None = None,
 ) -> list[Any]:
-    """Records whose `column` is one of `keys`, ordered by the model fields `order`."""
+    """Records whose `column` is one of `keys`, ordered by the model fields `order`. With
+    `selected` (which must hold the primary key and `column`), narrow records of just those
+    columns: reading another raises ColumnNotSelected."""
     unique = list(dict.fromkeys(keys))
     if not plain_rows.get():
         return await model.filter(**{f"{column}__in": unique}).order_by(*order)
     dialect = _dialect(model)
-    record = _record_type(model, dialect)
-    sql = _select_by(model, dialect, column, order)
+    record = _record_type(model, dialect, selected)
+    sql = _select_by(model, dialect, column, order, selected)
     _, rows = await model._meta.db.execute_query(sql, [_keys_parameter(unique, dialect)])
     return [record(row) for row in rows]
 

@@ -17,6 +17,7 @@ from tortoise.transactions import in_transaction
 
 from api import records
 from db.models.accounts import Role, User
+from db.models.promotions import Promoter
 from tests.conftest import Backend
 from tests.factories import Factory
 from tests.graphql_client import GraphQLClient, operations, serving
@@ -112,3 +113,50 @@ async def test_rows_by_key_under_a_condition_send_one_statement_text_for_any_key
     expected = [user.pk for user in reversed(users) if user is not users[3]]
     assert [row.pk for row in found] == expected
     assert all(isinstance(row, records.Record) for row in found)
+
+
+def _selected(sql: str) -> set[str]:
+    """The columns a `SELECT "a", "b" FROM ...` statement selects."""
+    columns = sql.split(" FROM ", 1)[0].removeprefix("SELECT ")
+    return {column.strip().strip('"') for column in columns.split(",")}
+
+
+async def test_a_query_loads_only_the_columns_its_fields_read(api: GraphQLClient, make: Factory):
+    """ProjectOverview shows a booked promoter's id and name: its promoters are read with
+    those columns alone. A query asking for their phones too (an admin may see them) reads
+    whole rows and answers every phone."""
+    world = await _world(make, "admin")
+    async with in_transaction():
+        request = await BUILDERS["ProjectOverview"](world, 2)
+    async with count_queries() as overview:
+        answer = await api.op("ProjectOverview", request.variables, world.token)
+    assert "errors" not in answer, answer
+    [promoters] = [sql for sql in overview.sql if 'FROM "promoters"' in sql]
+    assert _selected(promoters) == {"id", "name"}
+
+    phones = """query ($id: ID!) { node(id: $id) { ... on Project { locations {
+        appointments { edges { node { bookings { promoter { name phone } } } } } } } } }"""
+    async with count_queries() as with_phones:
+        answer = await api.post(phones, request.variables, world.token)
+    [promoters] = [sql for sql in with_phones.sql if 'FROM "promoters"' in sql]
+    assert {"id", "name", "phone", "email"} <= _selected(promoters)
+    booked = [
+        booking["promoter"]
+        for location in answer["data"]["node"]["locations"]
+        for edge in location["appointments"]["edges"]
+        for booking in edge["node"]["bookings"]
+    ]
+    stored = {p.name: p.phone for p in await Promoter.filter(name__in=[b["name"] for b in booked])}
+    assert len(booked) == 8 and all(b["phone"] == stored[b["name"]] for b in booked)
+
+
+async def test_a_narrow_record_refuses_a_column_it_was_read_without(make: Factory):
+    """Reading an unselected column raises, and not as a missing attribute: a
+    `getattr(row, name, default)` cannot mistake it for an absent value."""
+    promoter = await Promoter.create(name="Pia Promo", phone="0170 1234567")
+    narrow = records.narrow_columns(Promoter, frozenset({"name"}))
+    [row] = await records.by_column(Promoter, "id", [promoter.pk], selected=narrow)
+    assert (row.pk, row.name) == (promoter.pk, "Pia Promo")
+    with pytest.raises(records.ColumnNotSelected):
+        getattr(row, "phone", None)
+    assert records.narrow_columns(Promoter, frozenset({"name", "no_such_field"})) is None

@@ -46,6 +46,9 @@ def row_view(**sources: str) -> Callable[[N], N]:
             return instance
 
         node.of = staticmethod(of)  # type: ignore[attr-defined]
+        # Which attribute of the row each field reads ("" for the row itself), so a load
+        # can select just the columns a query's fields read (api/row_reads.py).
+        node.row_sources = {name: sources.get(name, name) for name in names}  # type: ignore[attr-defined]
         return node
 
     return decorate
