@@ -66,6 +66,7 @@ def _enum_member(index: int, field: CharEnumFieldInstance | IntEnumFieldInstance
 _NOT_A_MEMBER = object()
 
 
+@cache  # one per field, shared by the field's whole and narrow record types
 def _remembered_datetimes(field: DatetimeField) -> Callable[[Any], Any]:
     """The field's converter, remembering its recent answers: a page's rows share a few
     dozen points in time (appointments start on the hour), and parsing SQLite's text into
@@ -139,7 +140,10 @@ def narrow_columns(model: type[Model], attributes: frozenset[str]) -> frozenset[
     return frozenset(projection[name] for name in attributes | {model._meta.pk_attr})
 
 
-@cache
+# Bounded: a narrow record type is made per set of columns queries select, and any
+# client may send queries selecting any set (the whole-row types are used by every request
+# and stay).
+@lru_cache(maxsize=1024)
 def _record_type(
     model: type[Model], dialect: str, selected: frozenset[str] | None = None
 ) -> type[Record]:
@@ -183,7 +187,7 @@ def _dialect(model: type[Model]) -> str:
     return str(model._meta.db.capabilities.dialect)
 
 
-@cache
+@lru_cache(maxsize=1024)
 def _select_by(
     model: type[Model],
     dialect: str,

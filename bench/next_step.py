@@ -21,18 +21,22 @@ DESIGN = [
     "Levers). DataLoaders and list pages hand the schema the driver's rows as records that "
     "convert a column only when it is read, and the hot node types keep their row and read "
     "each field off it when asked (`@row_view`, api/schema/row_views.py) instead of copying "
-    "every column into a new object. What is left of the step: Tortoise still builds the "
-    "SQL text of every scoped list (pypika, per request), which a plan per document (3) "
-    "would build once.",
+    "every column into a new object. A batch field whose selection reads only known "
+    "attributes of its rows loads them with just those columns (api/row_reads.py: "
+    "ProjectOverview reads 2 of a promoter's 11 columns). What is left of the step: "
+    "Tortoise still builds the SQL text of every scoped list (pypika, per request), and a "
+    "scoped list is read whole; a plan per document (3) would build the text once.",
     "2. **Batch fields, for every field that is one DataLoader key per object** (built: "
     "`@batched` in api/batch_fields.py, and every reference between domains through "
     "api/schema/refs.py; the DataLoaders' `load_many` waits once per batch, "
     "api/batch_loader.py, with one future per batch, not per key). A level of them costs "
     "one `load_many`, not a coroutine and a future per object.",
-    "3. **A plan per registered document** (designed). The level executor's preparation "
-    "(collected fields, readers, completers) kept across requests for each trusted "
-    "document, so a request of a known operation pays for neither parse, validation nor "
-    "preparation.",
+    "3. **A plan per registered document** (designed; a first part built). The level "
+    "executor's preparation (collected fields, readers, completers) kept across requests "
+    "for each trusted document, so a request of a known operation pays for neither parse, "
+    "validation nor preparation. Built: the fields that prepare the same for every request "
+    "and viewer (plain attributes and relay ids without permissions) are prepared once per "
+    "process (api/level_execution.py).",
     "4. **The viewer in one statement** (built: api/logins.py). A session or API token, "
     "its user and what the role is scoped by (a customer's contact person and territories, "
     "a promoter's profile) come in one statement of SQL text written once, as the "
