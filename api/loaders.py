@@ -99,7 +99,9 @@ def by_id(model: type[M]) -> RowLoader[M | None]:
             return None
 
         async def load(keys: Sequence[int]) -> list[M | None]:
-            found = await records.by_column(model, model._meta.db_pk_column, keys, (), selected)
+            found = await records.by_column(
+                model, model._meta.db_pk_column, keys, selected=selected
+            )
             rows = {row.pk: row for row in found}
             return [rows.get(key) for key in keys]
 

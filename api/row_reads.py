@@ -13,7 +13,7 @@ permission) leaves the rows whole. Reading a column a narrow row was loaded with
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from graphql import GraphQLObjectType, GraphQLSchema
@@ -29,20 +29,27 @@ def attributes_read(
 ) -> frozenset[str] | None:
     """The row attributes the fields of `selection` on `kind` read, or None when that is
     not known for every field."""
+    names = frozenset(details[0].node.name.value for details in selection.values())
+    return _attributes_of(schema, kind, names)
+
+
+# What a selection reads depends on its type and field names alone: worked out once for
+# all requests (bounded, since any client may select any set of fields).
+@lru_cache(maxsize=4096)
+def _attributes_of(
+    schema: GraphQLSchema, kind: GraphQLObjectType, names: frozenset[str]
+) -> frozenset[str] | None:
     definition = (kind.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
     origin = getattr(definition, "origin", None)
     sources: dict[str, str] | None = getattr(origin, "row_sources", None)
     if sources is None:
         return None
     read: set[str] = set()
-    for details in selection.values():
-        name = details[0].node.name.value
-        if name == "__typename":
-            continue
-        names = _view_attributes(schema, kind, name)
-        if names is None:
+    for name in names - {"__typename"}:
+        view_attributes = _view_attributes(schema, kind, name)
+        if view_attributes is None:
             return None
-        for view_attribute in names:
+        for view_attribute in view_attributes:
             source = sources.get(view_attribute)
             if not source:  # not a field of the row, or the row itself
                 return None
