@@ -157,14 +157,11 @@ class _LevelRun:
                             answer[key] = parent_type.name
                         continue
                     resolve, complete, passes = field.resolve, field.complete, field.passes
-                    if field.synchronous and passes is not None:
+                    if field.synchronous:
+                        # With `passes` None no value's type is it, and every value completes.
                         for source, answer in objects:
                             value = resolve(source)  # type: ignore[operator]
                             answer[key] = value if type(value) is passes else complete(value, below)
-                        continue
-                    if field.synchronous:
-                        for source, answer in objects:
-                            answer[key] = complete(resolve(source), below)  # type: ignore[operator]
                         continue
                     if isinstance(resolve, BatchReader):
                         answers = []
@@ -333,7 +330,8 @@ class _LevelRun:
             collected = self.executor.collect_subfields(object_type, details)
             if collected.new_defer_usages:
                 raise Abandon
-            return _pend(below, object_type, collected.grouped_field_set, value)
+            selection = collected.grouped_field_set
+            return _pend(below, _group_key(object_type, selection), object_type, selection, value)
 
         return object_value
 
@@ -348,7 +346,7 @@ class _LevelRun:
         """An object of a known type: its selection is collected once, not per object, and
         each object is queued for the next level in one call (a level holds thousands)."""
         selection, own_class, accepts = self._known_type(kind, details, info)
-        group_key = (kind.name, id(selection))
+        group = _group_key(kind, selection)
 
         def object_value(value: Any, below: _Level) -> dict[str, Any] | None:
             if value is None or value is Undefined:
@@ -357,12 +355,7 @@ class _LevelRun:
                 return None
             if not isinstance(value, own_class) and not accepts(value):
                 raise Abandon
-            group = below.get(group_key)
-            if group is None:
-                group = below[group_key] = (kind, selection, [])
-            answer: dict[str, Any] = {}
-            group[2].append((value, answer))
-            return answer
+            return _pend(below, group, kind, selection, value)
 
         return object_value
 
@@ -375,6 +368,7 @@ class _LevelRun:
         if not isinstance(kind, GraphQLObjectType):
             return None
         selection, own_class, accepts = self._known_type(kind, details, info)
+        group = _group_key(kind, selection)
 
         def objects(value: Any, below: _Level) -> list[Any]:
             if isinstance(value, str | bytes | dict) or not hasattr(value, "__iter__"):
@@ -390,7 +384,7 @@ class _LevelRun:
                 if not isinstance(entry, own_class) and not accepts(entry):
                     raise Abandon
                 if pending is None:  # an empty list queues nothing, not even its type
-                    pending = _queue(below, kind, selection)
+                    pending = _queue(below, group, kind, selection)
                 answer: dict[str, Any] = {}
                 pending.append((entry, answer))
                 answers.append(answer)
@@ -445,22 +439,32 @@ def _static_fields(schema: GraphQLSchema) -> dict[tuple[str, str], _Field | None
     return fields
 
 
+def _group_key(kind: GraphQLObjectType, selection: GroupedFieldSet) -> tuple[str, int]:
+    """Where the objects of `kind` under `selection` wait in a level (computed once per
+    completer, not per object)."""
+    return kind.name, id(selection)
+
+
 def _queue(
-    below: _Level, kind: GraphQLObjectType, selection: GroupedFieldSet
+    below: _Level, group: tuple[str, int], kind: GraphQLObjectType, selection: GroupedFieldSet
 ) -> list[tuple[Any, dict[str, Any]]]:
     """The next level's objects of `kind` under `selection`, each with its answer."""
-    group = below.get((kind.name, id(selection)))
-    if group is None:
-        group = below[kind.name, id(selection)] = (kind, selection, [])
-    return group[2]
+    waiting = below.get(group)
+    if waiting is None:
+        waiting = below[group] = (kind, selection, [])
+    return waiting[2]
 
 
 def _pend(
-    below: _Level, kind: GraphQLObjectType, selection: GroupedFieldSet, value: Any
+    below: _Level,
+    group: tuple[str, int],
+    kind: GraphQLObjectType,
+    selection: GroupedFieldSet,
+    value: Any,
 ) -> dict[str, Any]:
     """Queue `value` for the next level; its answer, filled in then."""
     answer: dict[str, Any] = {}
-    _queue(below, kind, selection).append((value, answer))
+    _queue(below, group, kind, selection).append((value, answer))
     return answer
 
 
