@@ -49,7 +49,7 @@ from graphql.pyutils import Path, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
-from api.level_fields import BatchReader, field_reader, static_reader
+from api.level_fields import BatchReader, Refusal, field_reader, static_reader
 from api.metrics import LEVEL_FALLBACKS
 from api.row_reads import attributes_read
 
@@ -243,12 +243,19 @@ class _LevelRun:
         self, reader: BatchReader, definition: GraphQLField, details: FieldDetailsList
     ) -> BatchReader:
         """The batch reader loading rows with just the attributes the selection below it
-        reads, where those are known (api/row_reads.py)."""
+        reads, where those are known (api/row_reads.py); a field refused to the viewer
+        reads none."""
         kind = get_named_type(definition.type)
         if not isinstance(kind, GraphQLObjectType):
             return reader
         collected = self.executor.collect_subfields(kind, details)
-        attributes = attributes_read(self.executor.schema, kind, collected.grouped_field_set)
+        # Preparing the fields below now costs nothing later: the next level finds them.
+        read = [
+            subdetails
+            for key, subdetails in collected.grouped_field_set.items()
+            if not isinstance(getattr(self._field(kind, key, subdetails), "resolve", None), Refusal)
+        ]
+        attributes = attributes_read(self.executor.schema, kind, read)
         return reader if attributes is None else replace(reader, attributes=attributes)
 
     def _remember_if_static(

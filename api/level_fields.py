@@ -37,6 +37,17 @@ class Refused(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class Refusal:
+    """The reader of a field a permission refuses silently: the same null or empty list on
+    every object, read off none of them."""
+
+    value: Any
+
+    def __call__(self, _source: Any) -> Any:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
 class BatchReader:
     """A field declared `@batched`: its values for many objects with one `load_many`."""
 
@@ -83,7 +94,7 @@ def field_reader(
             return wrapper, False
         refusal = _refusal(field, strawberry_info, kwargs)
         if refusal is not _PERMITTED:
-            return (lambda _source: refusal), True
+            return Refusal(refusal), True
     if field.base_resolver is None:
         return attrgetter(field.python_name), True
     batch = batch_of(field.base_resolver.wrapped_func)

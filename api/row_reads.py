@@ -6,7 +6,9 @@ on access. When every field a query selects on such a type reads a known attribu
 data field, the relay id, a batch field's key -- the level executor asks the field's
 loader for narrow rows (api/loaders.py's RowLoader): ProjectOverview reads 2 of a
 promoter's 11 columns for 625 promoters. Any other field (a resolver of its own, a
-permission) leaves the rows whole. Reading a column a narrow row was loaded without raises
+permission the viewer passes) leaves the rows whole; a field the viewer is refused
+silently reads nothing (a customer's ProjectAppointments asks for promoters' phones and
+reads their names only). Reading a column a narrow row was loaded without raises
 (api/records.py), so a wrong guess costs a rerun on graphql-core, never a wrong answer.
 """
 
@@ -17,7 +19,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from graphql import GraphQLObjectType, GraphQLSchema
-from graphql.execution.collect_fields import GroupedFieldSet
+from graphql.execution.collect_fields import FieldDetailsList
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from api.batch_fields import batch_of
@@ -25,11 +27,12 @@ from api.level_fields import relay_id_attribute, strawberry_field
 
 
 def attributes_read(
-    schema: GraphQLSchema, kind: GraphQLObjectType, selection: GroupedFieldSet
+    schema: GraphQLSchema, kind: GraphQLObjectType, selection: Iterable[FieldDetailsList]
 ) -> frozenset[str] | None:
     """The row attributes the fields of `selection` on `kind` read, or None when that is
-    not known for every field."""
-    names = frozenset(details[0].node.name.value for details in selection.values())
+    not known for every field. A field the viewer is refused silently reads nothing: leave
+    it out of `selection`."""
+    names = frozenset(details[0].node.name.value for details in selection)
     return _attributes_of(schema, kind, names)
 
 

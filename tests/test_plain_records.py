@@ -10,6 +10,7 @@ field as the model instance does.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from tortoise import Tortoise
@@ -26,6 +27,8 @@ from tests.test_statement_counts import (
     BUILDERS,
     CLIENT_VIEWERS,
     QUERY_OPERATIONS,
+    Request,
+    World,
     _world,
     large_requests,
 )
@@ -121,18 +124,29 @@ def _selected(sql: str) -> set[str]:
     return {column.strip().strip('"') for column in columns.split(",")}
 
 
+async def _promoters_read(
+    api: GraphQLClient, make: Factory, viewer: str, operation: str
+) -> tuple[World, Request, dict[str, Any], set[str]]:
+    """A client operation on its statement count world with 2 rows a level, as `viewer`:
+    its answer and the columns its one statement on promoters selects."""
+    world = await _world(make, viewer)
+    async with in_transaction():
+        request = await BUILDERS[operation](world, 2)
+    async with count_queries() as counted:
+        answer = await api.op(operation, request.variables, world.token)
+    assert "errors" not in answer, answer
+    [promoters] = [sql for sql in counted.sql if 'FROM "promoters"' in sql]
+    return world, request, answer, _selected(promoters)
+
+
 async def test_a_query_loads_only_the_columns_its_fields_read(api: GraphQLClient, make: Factory):
     """ProjectOverview shows a booked promoter's id and name: its promoters are read with
     those columns alone. A query asking for their phones too (an admin may see them) reads
     whole rows and answers every phone."""
-    world = await _world(make, "admin")
-    async with in_transaction():
-        request = await BUILDERS["ProjectOverview"](world, 2)
-    async with count_queries() as overview:
-        answer = await api.op("ProjectOverview", request.variables, world.token)
-    assert "errors" not in answer, answer
-    [promoters] = [sql for sql in overview.sql if 'FROM "promoters"' in sql]
-    assert _selected(promoters) == {"id", "name"}
+    world, request, _, promoter_columns = await _promoters_read(
+        api, make, "admin", "ProjectOverview"
+    )
+    assert promoter_columns == {"id", "name"}
 
     phones = """query ($id: ID!) { node(id: $id) { ... on Project { locations {
         appointments { edges { node { bookings { promoter { name phone } } } } } } } } }"""
@@ -160,3 +174,21 @@ async def test_a_narrow_record_refuses_a_column_it_was_read_without(make: Factor
     with pytest.raises(records.ColumnNotSelected):
         getattr(row, "phone", None)
     assert records.narrow_columns(Promoter, frozenset({"name", "no_such_field"})) is None
+
+
+async def test_a_field_refused_to_the_viewer_reads_no_column(api: GraphQLClient, make: Factory):
+    """A customer's ProjectAppointments asks for booked promoters' phones and emails, which
+    customers never see: the promoters are read with id and name alone, and every phone and
+    email answers null while the names are there."""
+    *_, answer, promoter_columns = await _promoters_read(
+        api, make, "customer", "ProjectAppointments"
+    )
+    assert promoter_columns == {"id", "name"}
+    booked = [
+        booking["promoter"]
+        for edge in answer["data"]["appointments"]["edges"]
+        for booking in edge["node"]["bookings"]
+    ]
+    names = {p.name for p in await Promoter.all()}
+    assert len(booked) == 4 and all(b["name"] in names for b in booked)
+    assert all(b["phone"] is None and b["email"] is None for b in booked)
