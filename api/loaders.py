@@ -177,7 +177,9 @@ def children(
 class Loaders:
     """Loaders of one request. Most fetch by key; those listing what hangs off an object
     whose parts not every viewer may see (a project's locations, an appointment's bookings,
-    a campaign's member count) apply the viewer's row scoping."""
+    a campaign's member count) apply the viewer's row scoping: for a list below a project,
+    the part of it left for the children of a parent the viewer sees (a promoter's own
+    bookings of an appointment; every booking for the others)."""
 
     def __init__(self, viewer: Viewer | None = None) -> None:
         self.viewer = viewer
@@ -384,7 +386,7 @@ class Loaders:
             Location,
             "project_id",
             ("id",),
-            where=self._scoped(scoping.visible_locations),
+            where=self._scoped(scoping.locations_of_visible_projects),
         )
 
     @cached_property
@@ -393,7 +395,7 @@ class Loaders:
             Appointment,
             "location_id",
             ("starts_at", "id"),
-            where=self._scoped(scoping.visible_appointments),
+            where=self._scoped(scoping.appointments_of_visible_locations),
         )
 
     @cached_property
@@ -402,7 +404,7 @@ class Loaders:
             Booking,
             "appointment_id",
             ("id",),
-            where=self._scoped(scoping.visible_bookings),
+            where=self._scoped(scoping.bookings_of_visible_appointments),
         )
 
     @cached_property

@@ -124,29 +124,31 @@ def _selected(sql: str) -> set[str]:
     return {column.strip().strip('"') for column in columns.split(",")}
 
 
-async def _promoters_read(
+async def _statements(
     api: GraphQLClient, make: Factory, viewer: str, operation: str
-) -> tuple[World, Request, dict[str, Any], set[str]]:
+) -> tuple[World, Request, dict[str, Any], list[str]]:
     """A client operation on its statement count world with 2 rows a level, as `viewer`:
-    its answer and the columns its one statement on promoters selects."""
+    its answer and the statements it sent."""
     world = await _world(make, viewer)
     async with in_transaction():
         request = await BUILDERS[operation](world, 2)
     async with count_queries() as counted:
         answer = await api.op(operation, request.variables, world.token)
     assert "errors" not in answer, answer
-    [promoters] = [sql for sql in counted.sql if 'FROM "promoters"' in sql]
-    return world, request, answer, _selected(promoters)
+    return world, request, answer, counted.sql
+
+
+def _one_from(table: str, statements: list[str]) -> str:
+    [statement] = [sql for sql in statements if f'FROM "{table}"' in sql]
+    return statement
 
 
 async def test_a_query_loads_only_the_columns_its_fields_read(api: GraphQLClient, make: Factory):
     """ProjectOverview shows a booked promoter's id and name: its promoters are read with
     those columns alone. A query asking for their phones too (an admin may see them) reads
     whole rows and answers every phone."""
-    world, request, _, promoter_columns = await _promoters_read(
-        api, make, "admin", "ProjectOverview"
-    )
-    assert promoter_columns == {"id", "name"}
+    world, request, _, statements = await _statements(api, make, "admin", "ProjectOverview")
+    assert _selected(_one_from("promoters", statements)) == {"id", "name"}
 
     phones = """query ($id: ID!) { node(id: $id) { ... on Project { locations {
         appointments { edges { node { bookings { promoter { name phone } } } } } } } } }"""
@@ -180,10 +182,8 @@ async def test_a_field_refused_to_the_viewer_reads_no_column(api: GraphQLClient,
     """A customer's ProjectAppointments asks for booked promoters' phones and emails, which
     customers never see: the promoters are read with id and name alone, and every phone and
     email answers null while the names are there."""
-    *_, answer, promoter_columns = await _promoters_read(
-        api, make, "customer", "ProjectAppointments"
-    )
-    assert promoter_columns == {"id", "name"}
+    *_, answer, statements = await _statements(api, make, "customer", "ProjectAppointments")
+    assert _selected(_one_from("promoters", statements)) == {"id", "name"}
     booked = [
         booking["promoter"]
         for edge in answer["data"]["appointments"]["edges"]
@@ -192,3 +192,20 @@ async def test_a_field_refused_to_the_viewer_reads_no_column(api: GraphQLClient,
     names = {p.name for p in await Promoter.all()}
     assert len(booked) == 4 and all(b["name"] in names for b in booked)
     assert all(b["phone"] is None and b["email"] is None for b in booked)
+
+
+@pytest.mark.parametrize("viewer", ["customer", "customer-in-territory"])
+async def test_an_appointments_bookings_are_read_by_key_alone_for_whom_it_shows_them_all(
+    api: GraphQLClient, make: Factory, viewer: str
+):
+    """A customer sees every booking of an appointment they see: a page's bookings are read
+    by their appointments' ids alone, with the columns the page shows, not with the whole
+    rule of which bookings the customer sees (its subqueries were the costliest part of the
+    statement). A promoter, who sees only their own booking of an appointment, is asked
+    for it by promoter too (tests/test_customer_isolation.py shows the rows)."""
+    *_, answer, statements = await _statements(api, make, viewer, "ProjectAppointments")
+    bookings = _one_from("bookings", statements)
+    assert _selected(bookings) == {"id", "status", "promoter_id", "appointment_id"}
+    assert 'FROM "' not in bookings.split(' FROM "bookings"', 1)[1], bookings  # no other table
+    shown = [b for e in answer["data"]["appointments"]["edges"] for b in e["node"]["bookings"]]
+    assert len(shown) == 4

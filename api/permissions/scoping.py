@@ -165,6 +165,15 @@ def _id_list(condition: Q) -> Any:
     return condition.filters["id__in"]
 
 
+def _all_of(*conditions: Q) -> Q:
+    """Rows meeting every condition; one letting every row through adds nothing (so a
+    whole rule stays unconditional where all of its parts are)."""
+    kept = [condition for condition in conditions if not unconditional(condition)]
+    if len(kept) == 1:
+        return kept[0]
+    return Q(*kept, join_type=Q.AND) if kept else Q()
+
+
 def unconditional(condition: Q) -> bool:
     """Whether `condition` lets every row through (it filters nothing)."""
     return not condition.children and not condition.filters
@@ -200,31 +209,65 @@ def _in_territories(paths: tuple[str, ...], prefix: str = "") -> Q:
     return condition
 
 
+# Each kind below a project is seen where its parent is seen, and the viewer may see only
+# some of a parent's: `visible_x` is the whole rule, `x_of_visible_y` the part of it left
+# for the children of a parent the viewer sees (what a nested list applies). The whole rule
+# is made of that part, so the two cannot disagree.
+
+
 def visible_locations(viewer: Viewer) -> Q:
-    """Locations of visible projects; a territory-limited contact sees only stores in them;
-    a promoter only the stores they are booked at."""
-    condition = _among("project_id", Project, visible_projects(viewer))
+    """Locations of visible projects, as far as `locations_of_visible_projects` lets."""
+    return _all_of(
+        _among("project_id", Project, visible_projects(viewer)),
+        locations_of_visible_projects(viewer),
+    )
+
+
+def locations_of_visible_projects(viewer: Viewer) -> Q:
+    """Of a project they see, a territory-limited contact sees only the stores in their
+    territories, a promoter only the stores they are booked at; everyone else every one."""
     if viewer.is_promoter:
-        condition &= _booked_locations(viewer)
+        return _booked_locations(viewer)
     if viewer.is_customer and viewer.territory_paths is not None:
-        condition &= _in_territories(viewer.territory_paths, "store__")
-    return condition
+        return _in_territories(viewer.territory_paths, "store__")
+    return Q()
 
 
 def visible_appointments(viewer: Viewer) -> Q:
-    """Appointments at visible locations; a promoter sees only those they are booked on."""
-    condition = _among("location_id", Location, visible_locations(viewer))
+    """Appointments at visible locations, as far as `appointments_of_visible_locations`
+    lets."""
+    return _all_of(
+        _among("location_id", Location, visible_locations(viewer)),
+        appointments_of_visible_locations(viewer),
+    )
+
+
+def appointments_of_visible_locations(viewer: Viewer) -> Q:
+    """At a location they see, a promoter sees only the appointments they are booked on;
+    everyone else every one."""
     if viewer.is_promoter:
         own = _ids(Booking, Q(promoter_id=viewer.promoter_id or 0), "appointment_id")
-        condition &= Q(id__in=own)
-    return condition
+        return Q(id__in=own)
+    return Q()
 
 
 def visible_bookings(viewer: Viewer) -> Q:
-    """Bookings on visible appointments; a promoter sees only their own."""
+    """Bookings on visible appointments, as far as `bookings_of_visible_appointments` lets."""
+    if viewer.is_promoter:
+        # Their own bookings are on appointments they see: nothing more to ask.
+        return bookings_of_visible_appointments(viewer)
+    return _all_of(
+        _among("appointment_id", Appointment, visible_appointments(viewer)),
+        bookings_of_visible_appointments(viewer),
+    )
+
+
+def bookings_of_visible_appointments(viewer: Viewer) -> Q:
+    """On an appointment they see, a promoter sees only their own booking; everyone else
+    every one."""
     if viewer.is_promoter:
         return Q(promoter_id=viewer.promoter_id or 0)
-    return _among("appointment_id", Appointment, visible_appointments(viewer))
+    return Q()
 
 
 def visible_promoters(viewer: Viewer) -> Q:
