@@ -280,7 +280,8 @@ METHOD = [
     "`python -m api serve` (uvicorn, asyncio loop, h11, one process; "
     "OUTBOX_WORKER_IN_PROCESS=false, PROMOPLAN_RATE_LIMIT_PER_MINUTE=1000000 (the settings' "
     "maximum), PROMOPLAN_LOG_LEVEL=INFO, pool of 10), the reference as `python -m "
-    "bench.reference` (uvicorn with the same options, the same drivers and pool size).",
+    "bench.reference` (uvicorn with the same options, the same drivers, pool size and "
+    "PostgreSQL connection class).",
     "- The reference answers the same request bodies with hand-written SQL and orjson in a "
     "bare Starlette endpoint: the same session-token lookup (SHA-256, constant-time "
     "compare, expiry, revocation, disabled logins) and the same visibility rules, in as few "

@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 import aiosqlite
 import asyncpg
 
+from db.config import PooledConnection
+
 Rows = list[Sequence[Any]]
 POOL_SIZE = 10
 _MARK = re.compile(r"\?")
@@ -107,7 +109,10 @@ class PostgresDatabase(Database):
 
     @classmethod
     async def open(cls, url: str) -> PostgresDatabase:
-        pool = await asyncpg.create_pool(url, min_size=1, max_size=POOL_SIZE)
+        # The API's connection class: no reset statement when a connection is released.
+        pool = await asyncpg.create_pool(
+            url, min_size=1, max_size=POOL_SIZE, connection_class=PooledConnection
+        )
         return cls(pool)
 
     def _translate(self, sql: str) -> str:
