@@ -23,9 +23,15 @@ DESIGN = [
     "each field off it when asked (`@row_view`, api/schema/row_views.py) instead of copying "
     "every column into a new object. A batch field whose selection reads only known "
     "attributes of its rows loads them with just those columns (api/row_reads.py: "
-    "ProjectOverview reads 2 of a promoter's 11 columns). What is left of the step: "
-    "Tortoise still builds the SQL text of every scoped list (pypika, per request), and a "
-    "scoped list is read whole; a plan per document (3) would build the text once.",
+    "ProjectOverview reads 2 of a promoter's 11 columns; a field the viewer is refused "
+    "silently reads none, so the portal reads booked promoters' names, never their phones). "
+    "A list below an object the viewer sees applies only the part of the viewer's scoping "
+    "that its parent leaves (api/permissions/scoping.py, `bookings_of_visible_appointments` "
+    "and its kin): a customer sees every booking of an appointment they see, so the "
+    "portal's bookings are read by key with SQL text written once and the columns shown. "
+    "What is left of the step: Tortoise still builds the SQL text of each root list and its "
+    "count (pypika, per request), and a root list is read whole; a plan per document (3) "
+    "would build the text once.",
     "2. **Batch fields, for every field that is one DataLoader key per object** (built: "
     "`@batched` in api/batch_fields.py, and every reference between domains through "
     "api/schema/refs.py; the DataLoaders' `load_many` waits once per batch, "
@@ -40,7 +46,9 @@ DESIGN = [
     "4. **The viewer in one statement** (built: api/logins.py). A session or API token, "
     "its user and what the role is scoped by (a customer's contact person and territories, "
     "a promoter's profile) come in one statement of SQL text written once, as the "
-    "reference's lookup does; an API token adds one for its projects.",
+    "reference's lookup does; an API token adds one for its projects. On PostgreSQL a "
+    "statement is one round trip: asyncpg's pool no longer sends its reset statement after "
+    "each (db/config.py's PooledConnection; the reference's pool likewise).",
     "5. **The database builds the JSON** for the largest lists (designed: `json_agg` on "
     "PostgreSQL, `json_group_array` on SQLite), spliced into the answer as the reference "
     "would: STACK-NOTES measured it as the fastest form of all.",
