@@ -248,15 +248,16 @@ class _LevelRun:
         kind = get_named_type(definition.type)
         if not isinstance(kind, GraphQLObjectType):
             return reader
-        collected = self.executor.collect_subfields(kind, details)
-        # Preparing the fields below now costs nothing later: the next level finds them.
-        read = [
-            subdetails
-            for key, subdetails in collected.grouped_field_set.items()
-            if not isinstance(getattr(self._field(kind, key, subdetails), "resolve", None), Refusal)
-        ]
+        selection = self.executor.collect_subfields(kind, details).grouped_field_set
+        read = [field for key, field in selection.items() if not self._refused(kind, key, field)]
         attributes = attributes_read(self.executor.schema, kind, read)
         return reader if attributes is None else replace(reader, attributes=attributes)
+
+    def _refused(self, parent_type: GraphQLObjectType, key: str, details: FieldDetailsList) -> bool:
+        """Whether the viewer is refused the field silently. It is prepared now, which costs
+        nothing later: the next level finds it prepared."""
+        field = self._field(parent_type, key, details)
+        return field is not None and isinstance(field.resolve, Refusal)
 
     def _remember_if_static(
         self,
