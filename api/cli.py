@@ -73,7 +73,7 @@ def serve(
     settings = _settings()
     asyncio.run(apply_migrations(settings.database_url))
     typer.echo(f"Serving on http://{host}:{port}/graphql")
-    status = serving.serve(host, port, workers, settings.log_level)
+    status = serving.serve(host, port, workers, serving.ServerOptions.of(settings))
     if status:
         raise typer.Exit(status)
 

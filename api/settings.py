@@ -98,6 +98,13 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", alias="PROMOPLAN_LOG_LEVEL"
     )
+    # uvicorn's event loop and HTTP parser for `serve` (measured in bench/RESULTS.md, Levers).
+    server_loop: Literal["uvloop", "asyncio"] = Field(
+        default="uvloop", alias="PROMOPLAN_SERVER_LOOP"
+    )
+    server_http: Literal["httptools", "h11"] = Field(
+        default="httptools", alias="PROMOPLAN_SERVER_HTTP"
+    )
 
     @property
     def cors_origin_list(self) -> list[str]:

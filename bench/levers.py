@@ -33,50 +33,73 @@ SAMPLE_DATETIME = "2026-04-01 10:00:00+00:00"
 @dataclass(frozen=True, slots=True)
 class Lever:
     name: str
-    variable: str
-    on: str
-    off: str
+    # The environment variables switching it, at their defaults and off.
+    on: dict[str, str]
+    off: dict[str, str]
     about: str
 
+    @property
+    def variables(self) -> str:
+        return ", ".join(f"`{name}`" for name in self.on)
 
-def _default(field: str) -> str:
-    value = Settings.model_fields[field].default
-    return str(value).lower() if isinstance(value, bool) else str(value)
+
+def setting_values(settings: dict[str, str]) -> str:
+    return ", ".join(settings.values())
+
+
+def _lever(name: str, off: dict[str, str], about: str) -> Lever:
+    """A lever made of settings (by field name), each at its default or at `off`."""
+
+    def variable(field: str) -> str:
+        return Settings.model_fields[field].alias or field.upper()
+
+    def default(field: str) -> str:
+        value = Settings.model_fields[field].default
+        return str(value).lower() if isinstance(value, bool) else str(value)
+
+    return Lever(
+        name,
+        {variable(field): default(field) for field in off},
+        {variable(field): value for field, value in off.items()},
+        about,
+    )
 
 
 LEVERS = (
-    Lever(
+    _lever(
         "Level execution",
-        "PROMOPLAN_LEVEL_EXECUTION",
-        _default("level_execution"),
-        "false",
+        {"level_execution": "false"},
         "Queries run level by level (api/level_execution.py): each field is resolved for all "
         "objects of a level at once, plain attributes read straight off the objects and a "
         "level's resolver calls awaited together, where graphql-core completes one value at "
         "a time with a resolve info, an awaitable check and often a coroutine for every "
         "field of every object (a query off that common path runs again on graphql-core).",
     ),
-    Lever(
+    _lever(
         "Plain records",
-        "PROMOPLAN_PLAIN_ROWS",
-        _default("plain_rows"),
-        "false",
+        {"plain_rows": "false"},
         "DataLoaders and list pages hand the schema the driver's rows as plain records "
         "(api/records.py) whose attributes convert on access with the model's own "
         "converters, where Tortoise builds a model instance per row and converts every "
         "column; lookups by key use SQL text built once per model, with the keys as one "
         "array parameter.",
     ),
-    Lever(
+    _lever(
         "GC threshold",
-        "PROMOPLAN_GC_THRESHOLD",
-        _default("gc_threshold"),
-        "700",
+        {"gc_threshold": "700"},
         "After start-up `gc.freeze()` moves everything alive into a generation the collector "
         "never scans (on and off alike), and a first-generation threshold of "
-        f"{int(_default('gc_threshold')):,} instead of CPython's 700 collects the many "
-        "short-lived objects of an answer less often, at the cost of up to that many "
+        f"{Settings.model_fields['gc_threshold'].default:,} instead of CPython's 700 collects "
+        "the many short-lived objects of an answer less often, at the cost of up to that many "
         "container objects waiting for a collection (api/gc_tuning.py).",
+    ),
+    _lever(
+        "uvloop and httptools",
+        {"server_loop": "asyncio", "server_http": "h11"},
+        "uvicorn runs on uvloop's event loop (libuv, in C) and parses HTTP with httptools "
+        "(llhttp, in C), where asyncio's loop and the pure-Python h11 spend interpreter time "
+        "on every connection event and request (api/serving.py; the reference follows the "
+        "same settings).",
     ),
 )
 
@@ -141,8 +164,7 @@ def measure_levers(
     for lever in LEVERS:
         servers: list[Server] = []
         try:
-            for value in (lever.off, lever.on):
-                settings = {lever.variable: value}
+            for settings in (lever.off, lever.on):
                 servers.append(start_api(database, options.workdir, settings=settings))
             pair = (servers[0], servers[1])
             measured += [

@@ -9,6 +9,7 @@ from bench.levers import (
     Lever,
     LeverMeasurement,
     ParseTiming,
+    setting_values,
 )
 from bench.measure import Side, ms_text
 from bench.options import Options
@@ -22,7 +23,8 @@ def _mib(side: Side) -> str:
 def _row(m: LeverMeasurement) -> str:
     lever = m.lever
     return (
-        f"| {lever.name}, `{lever.variable}` {lever.off} / {lever.on} | {label(m.scenario)} | "
+        f"| {lever.name}, {lever.variables} {setting_values(lever.off)} / "
+        f"{setting_values(lever.on)} | {label(m.scenario)} | "
         f"{m.off.rps:,.1f} | {m.on.rps:,.1f} | **{m.speedup:.2f}x** | "
         f"{ms_text(m.off.percentile(0.5))} / {ms_text(m.on.percentile(0.5))} | "
         f"{_mib(m.off)} / {_mib(m.on)} | {'-' if m.fallbacks is None else m.fallbacks} |"
@@ -52,7 +54,8 @@ def _verdicts(measurements: list[LeverMeasurement]) -> list[str]:
 
 def _about(lever: Lever) -> str:
     return (
-        f"- {lever.name} (`{lever.variable}`, default {lever.on}, off {lever.off}): {lever.about}"
+        f"- {lever.name} ({lever.variables}, default {setting_values(lever.on)}, off "
+        f"{setting_values(lever.off)}): {lever.about}"
     )
 
 

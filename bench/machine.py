@@ -13,6 +13,8 @@ PACKAGES = (
     "tortoise-orm",
     "pypika-tortoise",
     "uvicorn",
+    "uvloop",
+    "httptools",
     "h11",
     "starlette",
     "orjson",

@@ -8,6 +8,8 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from api.serving import ServerOptions
+from api.settings import load_settings
 from bench import levers_report, next_step, scaling_report
 from bench.dataset import Dataset
 from bench.levers import ParseTiming
@@ -273,11 +275,13 @@ def _data(dataset: Dataset, options: Options) -> list[str]:
     ]
 
 
+_SERVER = ServerOptions.of(load_settings())
+
 METHOD = [
     "## Method",
     "",
     "- Both servers run on 127.0.0.1 in their own processes, side by side: the API as "
-    "`python -m api serve` (uvicorn, asyncio loop, h11, one process; "
+    f"`python -m api serve` (uvicorn, {_SERVER.loop} event loop, {_SERVER.http}, one process; "
     "OUTBOX_WORKER_IN_PROCESS=false, PROMOPLAN_RATE_LIMIT_PER_MINUTE=1000000 (the settings' "
     "maximum), PROMOPLAN_LOG_LEVEL=INFO, pool of 10), the reference as `python -m "
     "bench.reference` (uvicorn with the same options, the same drivers, pool size and "

@@ -27,11 +27,14 @@ def sqlite_env(tmp_path):
     return {"DATABASE_URL": f"sqlite://{tmp_path / 'cli' / 'promoplan.sqlite3'}"}
 
 
-def test_an_invalid_setting_stops_with_one_line_naming_it(sqlite_env):
-    result = promoplan("migrate", env={**sqlite_env, "SMTP_PORT": "twenty-five"})
+@pytest.mark.parametrize(
+    ("variable", "value"), [("SMTP_PORT", "twenty-five"), ("PROMOPLAN_SERVER_HTTP", "http2")]
+)
+def test_an_invalid_setting_stops_with_one_line_naming_it(sqlite_env, variable, value):
+    result = promoplan("serve", env={**sqlite_env, variable: value})
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
-    assert "SMTP_PORT" in result.stderr
+    assert variable in result.stderr
 
 
 def test_migrate_create_user_and_seed_demo(sqlite_env):

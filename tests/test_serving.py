@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import uvloop
 
 from api.serving import GRACE_SECONDS, _worker_socket
 from tests.smtp_server import free_port
@@ -27,11 +28,14 @@ CONNECTIONS = 32
 LISTEN, ESTABLISHED = "0A", "01"
 
 
-def _serve(tmp_path: Path, port: int, **options) -> subprocess.Popen:
+def _serve(
+    tmp_path: Path, port: int, settings: dict[str, str] | None = None, **options
+) -> subprocess.Popen:
     environment = {
         **os.environ,
         "DATABASE_URL": f"sqlite://{tmp_path / 'promoplan.sqlite3'}",
         "OUTBOX_WORKER_IN_PROCESS": "false",
+        **(settings or {}),
     }
     command = [sys.executable, "-m", "api", "serve", "--port", str(port), "--workers", "2"]
     return subprocess.Popen(command, cwd=REPO, env=environment, **options)
@@ -69,6 +73,12 @@ def _sockets(pid: int) -> set[str]:
         except OSError:
             continue
     return {link[len("socket:[") : -1] for link in links if link.startswith("socket:[")}
+
+
+def _loaded(pid: int) -> set[str]:
+    """Which of uvicorn's optional native parts the process has loaded."""
+    maps = _read(f"/proc/{pid}/maps")
+    return {part for part in ("uvloop", "httptools") if f"/{part}/" in maps}
 
 
 def _wait_listening(server: subprocess.Popen, port: int, log: Path) -> list[int]:
@@ -122,6 +132,8 @@ def test_two_workers_share_the_connections_and_stop_on_sigterm(tmp_path):
     workers: list[int] = []
     try:
         workers = _wait_listening(server, port, log)
+        # The settings' defaults reach each worker: uvloop's event loop, httptools' parser.
+        assert [_loaded(pid) for pid in workers] == [{"uvloop", "httptools"}] * 2
 
         # Opened at once and kept open: the kernel hashes each to one worker's socket.
         connections = [_keep_alive(port) for _ in range(CONNECTIONS)]
@@ -161,11 +173,31 @@ def test_two_workers_share_the_connections_and_stop_on_sigterm(tmp_path):
         assert not Path(f"/proc/{pid}").exists()
 
 
-async def test_a_workers_connections_send_each_answer_at_once():
-    """A worker's connections have TCP_NODELAY, as one process's do: without it Nagle's
-    algorithm held each response's body behind its headers until the client's delayed ACK,
-    about 40 ms a request. asyncio sets it only when the listening socket (which uvicorn
-    is handed, as here) says it is TCP."""
+def test_workers_run_the_event_loop_and_parser_the_settings_name(tmp_path):
+    port, log = free_port(), tmp_path / "serve.log"
+    settings = {"PROMOPLAN_SERVER_LOOP": "asyncio", "PROMOPLAN_SERVER_HTTP": "h11"}
+    with log.open("wb") as output:
+        server = _serve(tmp_path, port, settings, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        workers = _wait_listening(server, port, log)
+        assert [_loaded(pid) for pid in workers] == [set(), set()]
+        _keep_alive(port).close()
+    finally:
+        server.terminate()
+        assert server.wait(timeout=GRACE_SECONDS + 10) == 0, log.read_text()
+
+
+@pytest.mark.parametrize("loop_factory", [asyncio.new_event_loop, uvloop.new_event_loop])
+def test_a_workers_connections_send_each_answer_at_once(loop_factory):
+    """A worker's connections have TCP_NODELAY, as one process's do, on either event loop:
+    without it Nagle's algorithm held each response's body behind its headers until the
+    client's delayed ACK, about 40 ms a request. asyncio sets it only when the listening
+    socket (which uvicorn is handed, as here) says it is TCP."""
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        assert runner.run(_accepted_without_delay())
+
+
+async def _accepted_without_delay() -> bool:
     loop = asyncio.get_running_loop()
     accepted: asyncio.Future[int] = loop.create_future()
 
@@ -179,8 +211,9 @@ async def test_a_workers_connections_send_each_answer_at_once():
     server = await loop.create_server(Accepting, sock=listening)
     try:
         _, writer = await asyncio.open_connection(*listening.getsockname())
-        assert await asyncio.wait_for(accepted, 10) != 0
+        nodelay = await asyncio.wait_for(accepted, 10)
         writer.close()
+        return nodelay != 0
     finally:
         server.close()
         await server.wait_closed()
@@ -199,16 +232,30 @@ def test_a_port_another_server_holds_stops_the_start(tmp_path):
     assert b"Address already in use" in errors
 
 
-@pytest.mark.parametrize(("workers", "balances"), [(1, True), (2, False)])
-def test_one_worker_or_no_balancing_runs_uvicorn_as_before(monkeypatch, workers, balances):
+@pytest.mark.parametrize(
+    ("workers", "balances", "settings", "loop_and_http"),
+    [
+        (1, True, {}, ("uvloop", "httptools")),
+        (2, False, {}, ("uvloop", "httptools")),
+        (1, True, {"PROMOPLAN_SERVER_LOOP": "asyncio", "PROMOPLAN_SERVER_HTTP": "h11"},
+         ("asyncio", "h11")),
+    ],
+)  # fmt: skip
+def test_one_worker_or_no_balancing_runs_uvicorn_as_before(
+    monkeypatch, workers, balances, settings, loop_and_http
+):
     from api import serving
+    from api.settings import Settings
 
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
     runs: list[dict] = []
     monkeypatch.setattr(serving, "reuseport_balances", lambda: balances)
     monkeypatch.setattr(serving.uvicorn, "run", lambda **options: runs.append(options))
-    assert serving.serve("127.0.0.1", 8000, workers, "INFO") == 0
+    assert serving.serve("127.0.0.1", 8000, workers, serving.ServerOptions.of(Settings())) == 0
     [options] = runs
     assert options["workers"] == workers
     assert options["app"] == "api.app:create_app" and options["factory"] is True
-    assert (options["loop"], options["http"], options["access_log"]) == ("asyncio", "h11", False)
+    assert (options["loop"], options["http"]) == loop_and_http
+    assert options["access_log"] is False
     assert options["timeout_graceful_shutdown"] == GRACE_SECONDS
