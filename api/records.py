@@ -32,6 +32,8 @@ from tortoise.fields.data import CharEnumFieldInstance, DatetimeField, IntEnumFi
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from api.sql_templates import statement
+
 plain_rows: ContextVar[bool] = ContextVar("plain_rows", default=True)
 
 
@@ -277,17 +279,23 @@ def _whole_rows(queryset: QuerySet[Any]) -> bool:
     )
 
 
-async def _records(queryset: QuerySet[Any], condition: Criterion | None = None) -> list[Any]:
+async def _records(queryset: QuerySet[Any], condition: _KeysIn | None = None) -> list[Any]:
     """What awaiting the queryset would run, without building an instance per row."""
     record = record_type(queryset.model)
-    queryset._choose_db_if_not_chosen()
-    queryset._make_query()
-    query = queryset.query if condition is None else queryset.query.where(condition)
-    _, rows = await queryset._db.execute_query(*query.get_parameterized_sql())
+    found = statement(queryset, condition)
+    _, rows = await queryset._db.execute_query(found.sql, found.parameters)
     if rows and tuple(rows[0].keys()) != record._columns:
         by_name = itemgetter(*record._columns)
         return [record(by_name(row)) for row in rows]
     return [record(row) for row in rows]
+
+
+async def count(queryset: QuerySet[Any]) -> int:
+    """`await queryset.count()`, its SQL text rendered once per shape (api/sql_templates.py)."""
+    counting = queryset.count()
+    found = statement(counting, None)
+    _, rows = await counting._db.execute_query(found.sql, found.parameters)
+    return int(rows[0][0])
 
 
 class _KeysIn(Criterion):
@@ -295,9 +303,17 @@ class _KeysIn(Criterion):
 
     def __init__(self, table: str, column: str, keys: list[Any], dialect: str) -> None:
         super().__init__()
+        self.table, self.name = table, column
         self.column = f"{_quoted(table)}.{_quoted(column)}"
         self.dialect = dialect
-        self.keys = ValueWrapper(_keys_parameter(keys, dialect))
+        parameter = _keys_parameter(keys, dialect)
+        self.keys = ValueWrapper(parameter)
+        # For api/sql_templates.py: the text depends on the column alone.
+        self.shape = ("keys", self.column)
+        self.parameters = [parameter]
+
+    def probe(self, number: int) -> _KeysIn:
+        return _KeysIn(self.table, self.name, [number], self.dialect)
 
     def get_sql(self, ctx: SqlContext) -> str:
         return _among_keys(self.column, self.keys.get_sql(ctx), self.dialect)

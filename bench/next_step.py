@@ -29,9 +29,10 @@ DESIGN = [
     "that its parent leaves (api/permissions/scoping.py, `bookings_of_visible_appointments` "
     "and its kin): a customer sees every booking of an appointment they see, so the "
     "portal's bookings are read by key with SQL text written once and the columns shown. "
-    "What is left of the step: Tortoise still builds the SQL text of each root list and its "
-    "count (pypika, per request), and a root list is read whole; a plan per document (3) "
-    "would build the text once.",
+    "The SQL text of each root list's page and count is rendered by Tortoise once per "
+    "shape of the query and then only bound to each request's values (api/sql_templates.py; "
+    "the order of the values is learned from a rendering with probe values, never "
+    "assumed). What is left of the step: a root list is read whole.",
     "2. **Batch fields, for every field that is one DataLoader key per object** (built: "
     "`@batched` in api/batch_fields.py, and every reference between domains through "
     "api/schema/refs.py; the DataLoaders' `load_many` waits once per batch, "

@@ -6,11 +6,16 @@ from pathlib import Path
 
 import pytest
 
+from api import sql_templates
 from api.settings import Settings
 from tests.databases import BACKENDS, empty_all_tables, fresh_database, migrated_orm
 from tests.factories import Factory
 from tests.graphql_client import GraphQLClient, serving
 from tests.smtp_server import SmtpServer
+
+# Every statement the suite takes from a kept SQL text is rendered by Tortoise as well and
+# must be the same (api/sql_templates.py).
+sql_templates.CHECK = True
 
 
 @dataclass(frozen=True)

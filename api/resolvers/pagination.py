@@ -8,6 +8,7 @@ import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 from tortoise import fields
@@ -154,7 +155,7 @@ async def paginate(
         cursors=Cursors(rows, lambda row: _encode(row, keys)),
         has_next_page=has_more and not backwards,
         has_previous_page=has_more and backwards,
-        count=_counted(len(rows)) if whole else queryset.count,
+        count=_counted(len(rows)) if whole else partial(records.count, queryset),
     )
 
 
