@@ -5,8 +5,8 @@ come out as the probes' is rendered every time.
 
 The whole suite runs with `sql_templates.CHECK` on (tests/conftest.py), so every statement
 made from a kept text in any test is compared with Tortoise's rendering as well. Here the
-check is off and Tortoise's rendering is forbidden once a shape is known, so the kept text
-alone answers.
+check is off and Tortoise's renderings are counted: once a shape is known, the kept text
+alone answers, and the rows are compared with those of Tortoise's own statement.
 """
 
 from __future__ import annotations
