@@ -249,9 +249,10 @@ class _Shape:
     def _encoded(self, model: type[Model], key: str, value: Any, probe: Any, fixed: bool) -> None:
         """Note the parameters the filter makes of `value` and of `probe`, encoded as
         Tortoise encodes them."""
-        info = model._meta.get_filter(key)
-        if "table" in info:
-            raise Unshaped(key)  # a backward relation's join
+        info = model._meta.filters.get(key)
+        if info is None or "table" in info:
+            # Unknown: Tortoise says so, rendering it. A table: a backward relation's join.
+            raise Unshaped(key)
         field: Field[Any] = model._meta.fields_map[info["field"]]
         encode = info.get("value_encoder")
         try:

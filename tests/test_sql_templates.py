@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from tortoise.exceptions import FieldError
 from tortoise.expressions import Q, Subquery
 
 from api import records, sql_templates
@@ -141,3 +142,10 @@ async def test_a_pattern_made_of_the_value_is_rendered_every_time(db: Backend, r
         assert await _ids(query) == await _tortoise_ids(query)
     # A LIKE pattern is a parameter made of the value, not the value: the probe fails once.
     assert (renders.probes, renders.of_queries) == (1, 3)
+
+
+async def test_a_filter_tortoise_does_not_know_fails_as_it_would_without_kept_text(
+    db: Backend, renders: Renders
+):
+    with pytest.raises(FieldError):
+        await records.fetch(Address.filter(nickname="Abel"))
