@@ -74,14 +74,14 @@ def statement(query: AwaitableQuery[Any], condition: Condition | None = None) ->
     query._choose_db_if_not_chosen()
     walk = _Shape()
     try:
-        shape, probe = walk.query(query, condition)
+        shape, _ = walk.query(query, condition)
     except Unshaped:
         return _rendered(query, condition)
     key = (str(query._db.capabilities.dialect), shape)
     if key in _kept:
         _kept.move_to_end(key)
     else:
-        _kept[key] = _learned(probe, walk)
+        _kept[key] = _learned(query, condition)
         while len(_kept) > _LIMIT:
             _kept.popitem(last=False)
     sql = _kept[key]
@@ -104,14 +104,17 @@ def _rendered(query: AwaitableQuery[Any], condition: Condition | None) -> Statem
     return Statement(sql, list(parameters))
 
 
-def _learned(probe: tuple[AwaitableQuery[Any], Condition | None], walk: _Shape) -> str | None:
-    """The probe's text if its parameters are the walk's probes in walking order, else
-    None. Each probe differs from every other parameter, so none can have been taken for
-    another; the values the shape holds as themselves (a bool, an enum member) are the
-    same in every query of the shape, so two of them swapped would change nothing."""
+def _learned(query: AwaitableQuery[Any], condition: Condition | None) -> str | None:
+    """The text of the query's shape, rendered from a copy with probe values, if its
+    parameters are the probes in walking order; else None. Each probe differs from every
+    other parameter, so none can have been taken for another; the values the shape holds
+    as themselves (a bool, an enum member) are the same in every query of the shape, so two
+    of them swapped would change nothing."""
+    walk = _Shape(probing=True)
     try:
+        _, probe = walk.query(query, condition)
         rendered = _rendered(*probe)
-    except Exception:  # the probe values upset something: the query itself may not
+    except Exception:  # no probe for a value, or probes upset something the query may not
         return None
     if not _same(rendered.parameters, walk.probes):
         return None
@@ -154,10 +157,12 @@ _PROBE_BASE = 7_000_000_000_000
 
 
 class _Shape:
-    """Walks a query: its shape, the values of its parameters in order, and a copy of it
-    with a probe value in place of each (with the parameters it makes, in order)."""
+    """Walks a query: its shape and the values of its parameters in order. `probing`, also
+    a copy of it with a probe value in place of each (and the parameters it makes, in
+    order); a query whose shape is known needs none."""
 
-    def __init__(self) -> None:
+    def __init__(self, probing: bool = False) -> None:
+        self.probing = probing
         self.values: list[Any] = []
         self.probes: list[Any] = []
         # Whether the parameter is a value the shape holds as itself, in the probe too.
@@ -167,31 +172,35 @@ class _Shape:
     def query(
         self, query: AwaitableQuery[Any], condition: Condition | None = None
     ) -> tuple[Hashable, tuple[AwaitableQuery[Any], Condition | None]]:
+        """The query's shape, and the probe copy of it and of `condition` (when probing;
+        else the query and the condition themselves)."""
         for name, plain in _PLAIN.items():
             if hasattr(query, name) and getattr(query, name) != plain:
                 raise Unshaped(name)
         kind = self._kind(query)
         model = query.model
         walked = [self.q(model, q) for q in query._q_objects]
-        probe = query._clone() if isinstance(query, QuerySet) else copy(query)
-        probe._q_objects = [q for _, q in walked]
-        probe._joined_tables = []  # a copy's own, not shared with `query`
+        probe, probe_condition = query, condition
+        if self.probing:
+            probe = query._clone() if isinstance(query, QuerySet) else copy(query)
+            probe._q_objects = [q for _, q in walked]
+            probe._joined_tables = []  # a copy's own, not shared with `query`
         shape: list[Hashable] = [kind, model, tuple(s for s, _ in walked)]
-        probe_condition = None
         if condition is not None:
             shape.append(condition.shape)
-            probe_condition = condition.probe(self._number())
+            if self.probing:
+                probe_condition = condition.probe(self._number())
             self._add(condition.parameters, probe_condition.parameters, fixed=False)
         limit, offset = getattr(query, "_limit", None), getattr(query, "_offset", None) or None
         if isinstance(query, CountQuery) and (limit, offset) != (None, None):
             raise Unshaped("the count of a slice")
         # LIMIT and OFFSET follow the conditions in the text.
-        if limit is not None:
-            probe._limit = self._number()
-            self._add([limit], [probe._limit], fixed=False)
-        if offset is not None:
-            probe._offset = self._number()
-            self._add([offset], [probe._offset], fixed=False)
+        for name, bound in (("_limit", limit), ("_offset", offset)):
+            if bound is not None:
+                number = self._number()
+                if self.probing:
+                    setattr(probe, name, number)
+                self._add([bound], [number], fixed=False)
         shape += [limit is not None, offset is not None]
         shape += [tuple(getattr(query, "_orderings", ())), getattr(query, "_distinct", False)]
         return tuple(shape), (probe, probe_condition)
@@ -208,16 +217,21 @@ class _Shape:
 
     def q(self, model: type[Model], q: Q) -> tuple[Hashable, Q]:
         # As Q.resolve: its filters if it has any, else its children.
+        shape = (q.join_type, q._is_negated)
         if q.filters:
             walked = [(key, self.filter(model, key, value)) for key, value in q.filters.items()]
+            shape += tuple(s for _, (s, _) in walked)
+            if not self.probing:
+                return shape, q
             probe = Q(join_type=q.join_type, **{key: p for key, (_, p) in walked})
-            parts = tuple(s for _, (s, _) in walked)
         else:
             children = [self.q(model, child) for child in q.children]
+            shape += tuple(s for s, _ in children)
+            if not self.probing:
+                return shape, q
             probe = Q(*(p for _, p in children), join_type=q.join_type)
-            parts = tuple(s for s, _ in children)
         probe._is_negated = q._is_negated
-        return (q.join_type, q._is_negated, parts), probe
+        return shape, probe
 
     def filter(self, model: type[Model], key: str, value: Any) -> tuple[Hashable, Any]:
         """The filter's shape and its probe value."""
@@ -231,7 +245,7 @@ class _Shape:
             return (key, shape), probe
         if isinstance(value, Subquery):
             shape, (probe, _) = self.query(value.query)
-            return (key, "subquery", shape), Subquery(probe)
+            return (key, "subquery", shape), Subquery(probe) if self.probing else value
         if value is None or isinstance(value, bool | Enum):
             # In the shape as itself: the text may spell it out (IS NULL, IS NOT NULL), and
             # an enum has a few members.
@@ -239,16 +253,16 @@ class _Shape:
                 self._encoded(model, key, value, value, fixed=True)
             return (key, value), value
         if isinstance(value, list | tuple):
-            probe = type(value)(self._probe_of(item) for item in value)
+            probe = type(value)(map(self._probe_of, value)) if self.probing else value
             self._encoded(model, key, value, probe, fixed=False)
             return (key, type(value), tuple(map(type, value))), probe
-        probe = self._probe_of(value)
+        probe = self._probe_of(value) if self.probing else value
         self._encoded(model, key, value, probe, fixed=False)
         return (key, type(value)), probe
 
     def _encoded(self, model: type[Model], key: str, value: Any, probe: Any, fixed: bool) -> None:
-        """Note the parameters the filter makes of `value` and of `probe`, encoded as
-        Tortoise encodes them."""
+        """Note the parameters the filter makes of `value` and, when probing, of `probe`,
+        encoded as Tortoise encodes them."""
         info = model._meta.filters.get(key)
         if info is None or "table" in info:
             # Unknown: Tortoise says so, rendering it. A table: a backward relation's join.
@@ -258,21 +272,20 @@ class _Shape:
         try:
             made = [
                 encode(v, model, field) if encode else field.to_db_value(v, model)
-                for v in (value, probe)
+                for v in ((value, probe) if self.probing else (value,))
             ]
         except Exception as exc:  # a validator's: Tortoise says what, rendering the query
             raise Unshaped(key) from exc
-        if isinstance(made[0], list | tuple):
-            self._add(list(made[0]), list(made[1]), fixed)
-        else:
-            self._add([made[0]], [made[1]], fixed)
+        listed = [list(m) if isinstance(m, list | tuple) else [m] for m in made]
+        self._add(listed[0], listed[-1], fixed)
 
     def _add(self, values: list[Any], probes: list[Any], fixed: bool) -> None:
-        if len(values) != len(probes):
-            raise Unshaped("a list encoded to another length")
         self.values += values
-        self.probes += probes
-        self.fixed += [fixed] * len(values)
+        if self.probing:
+            if len(values) != len(probes):
+                raise Unshaped("a list encoded to another length")
+            self.probes += probes
+            self.fixed += [fixed] * len(values)
 
     def _number(self) -> int:
         self._made += 1

@@ -45,9 +45,9 @@ def renders(monkeypatch: pytest.MonkeyPatch) -> Renders:
         counted.all += 1
         return render(query, condition)
 
-    def learned(probe: Any, walk: Any) -> str | None:
+    def learned(query: Any, condition: Any) -> str | None:
         counted.probes += 1
-        return learn(probe, walk)
+        return learn(query, condition)
 
     monkeypatch.setattr(sql_templates, "CHECK", False)
     monkeypatch.setattr(sql_templates, "_kept", type(sql_templates._kept)())
