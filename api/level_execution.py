@@ -6,7 +6,10 @@ times that inside uvicorn on 3.11). An answer is a tree whose levels are lists o
 under the same selection, so this executor walks it breadth first: plain attributes are
 read straight off the objects, a field's arguments and resolve info are built once per
 selection, and a level's resolver calls are awaited together (DataLoaders still batch a
-level into one statement).
+level into one statement). What an operation prepares the same for every request -- the
+fields collected at each selection, and the fields read off the object alone, with their
+completers -- is kept with the operation (api/operation_plans.py); a later request prepares
+only what depends on it: arguments, the viewer's permissions, resolvers bound to its context.
 
 It takes only the common path: a query without @defer/@stream whose every field resolves
 without an error and without a null in a non-null position. Anything else abandons the
@@ -43,7 +46,12 @@ from graphql import (
     is_abstract_type,
     is_leaf_type,
 )
-from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet, collect_fields
+from graphql.execution.collect_fields import (
+    CollectedFields,
+    FieldDetailsList,
+    GroupedFieldSet,
+    collect_fields,
+)
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -51,6 +59,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from api.level_fields import BatchReader, Refusal, field_reader, static_reader
 from api.metrics import LEVEL_FALLBACKS
+from api.operation_plans import OperationPlan, plan_of
 from api.row_reads import attributes_read
 
 # The objects of a level still to fill in, grouped by their type and selection (so each
@@ -112,23 +121,40 @@ class _LevelRun:
         self.is_awaitable: Callable[[Any], bool] = executor.is_awaitable
         self.fields: dict[tuple[str, int], _Field] = {}
         self.static = _static_fields(executor.schema)
+        self.plan: OperationPlan[_Field] | None = plan_of(
+            executor.schema, executor.operation, executor.fragments, self._collect_root
+        )
+
+    def _collect_root(self) -> CollectedFields:
+        executor = self.executor
+        assert executor.schema.query_type is not None
+        return collect_fields(
+            executor.schema,
+            executor.fragments,
+            executor.variable_values,
+            executor.schema.query_type,
+            executor.operation,
+            executor.hide_suggestions,
+        )
+
+    def _collect_below(self, kind: GraphQLObjectType, details: FieldDetailsList) -> CollectedFields:
+        """The fields selected on `kind` below a field: from the plan, else collected."""
+        if self.plan is None:
+            return self.executor.collect_subfields(kind, details)
+        return self.plan.collected_below(kind, details, self.executor.collect_subfields)
 
     async def run(self) -> dict[str, Any]:
         executor = self.executor
         root_type = executor.schema.query_type
         assert root_type is not None
-        collected = collect_fields(
-            executor.schema,
-            executor.fragments,
-            executor.variable_values,
-            root_type,
-            executor.operation,
-            executor.hide_suggestions,
-        )
-        if collected.new_defer_usages:
-            raise Abandon
+        if self.plan is not None:
+            selection = self.plan.root
+        else:
+            collected = self._collect_root()
+            if collected.new_defer_usages:
+                raise Abandon
+            selection = collected.grouped_field_set
         data: dict[str, Any] = {}
-        selection = collected.grouped_field_set
         level: _Level = {
             (root_type.name, id(selection)): (root_type, selection, [(executor.root_value, data)])
         }
@@ -136,10 +162,10 @@ class _LevelRun:
             while level:
                 level = await self._run_level(level)
         finally:
-            # The prepared fields' closures refer back to this run; dropping them breaks
-            # the cycle, so the request's rows and loaders are freed when it ends, not by
-            # a later garbage collection (which found them all cyclic and took ~15% of a
-            # loaded server's time).
+            # The fields prepared for this request have closures referring back to this
+            # run (the plan's never do); dropping them breaks the cycle, so the request's
+            # rows and loaders are freed when it ends, not by a later garbage collection
+            # (which found them all cyclic and took ~15% of a loaded server's time).
             self.fields.clear()
         return data
 
@@ -199,13 +225,18 @@ class _LevelRun:
         prepared = self.fields.get(cache_key)
         if prepared is not None:
             return prepared
+        if self.plan is not None:
+            prepared = self.plan.fields.get(cache_key)
+            if prepared is not None:
+                return prepared
         name = details[0].node.name.value
         if name == "__typename":
             return None
         prepared = self.static.get((parent_type.name, name)) or self._prepare(
             parent_type, key, details
         )
-        # The details list lives as long as the run, so its id is not reused meanwhile.
+        # The details list lives as long as the run (or its plan), so its id is not reused
+        # meanwhile.
         self.fields[cache_key] = prepared
         return prepared
 
@@ -217,6 +248,9 @@ class _LevelRun:
         definition = self.executor.schema.get_field(parent_type, name)
         if definition is None or name.startswith("__") or definition.resolve is None:
             raise Abandon
+        shared = self._request_free(parent_type, name, definition, details)
+        if shared is not None:
+            return shared
         arguments = (
             get_argument_values(
                 definition,
@@ -235,9 +269,33 @@ class _LevelRun:
         if isinstance(resolve, BatchReader):
             resolve = self._narrowed(resolve, definition, details)
         complete = self._completer(definition.type, details, info)
-        if (parent_type.name, name) not in self.static:
-            self._remember_if_static(parent_type, name, definition, complete)
         return _Field(resolve, complete, synchronous, _passing(definition.type))
+
+    def _request_free(
+        self,
+        parent_type: GraphQLObjectType,
+        name: str,
+        definition: GraphQLField,
+        details: FieldDetailsList,
+    ) -> _Field | None:
+        """The field prepared for every request when nothing of it depends on one: read by
+        a static reader (api/level_fields.py) and completed without a resolve info (of no
+        abstract type). Kept for every operation when of a leaf type; else with the
+        operation's plan, since its completer holds the selection below it."""
+        if (parent_type.name, name) in self.static:  # known to depend on the request
+            return None
+        named = get_named_type(definition.type)
+        reader = static_reader(self.executor.schema, parent_type.name, definition)
+        if reader is None or is_abstract_type(named):
+            self.static[parent_type.name, name] = None
+            return None
+        complete = self._completer(definition.type, details, None)
+        prepared = _Field(reader, complete, True, _passing(definition.type))
+        if is_leaf_type(named):
+            self.static[parent_type.name, name] = prepared
+        elif self.plan is not None:
+            self.plan.fields[parent_type.name, id(details)] = prepared
+        return prepared
 
     def _narrowed(
         self, reader: BatchReader, definition: GraphQLField, details: FieldDetailsList
@@ -248,7 +306,7 @@ class _LevelRun:
         kind = get_named_type(definition.type)
         if not isinstance(kind, GraphQLObjectType):
             return reader
-        selection = self.executor.collect_subfields(kind, details).grouped_field_set
+        selection = self._collect_below(kind, details).grouped_field_set
         read = [field for key, field in selection.items() if not self._refused(kind, key, field)]
         attributes = attributes_read(self.executor.schema, kind, read)
         return reader if attributes is None else replace(reader, attributes=attributes)
@@ -259,31 +317,16 @@ class _LevelRun:
         field = self._field(parent_type, key, details)
         return field is not None and isinstance(field.resolve, Refusal)
 
-    def _remember_if_static(
-        self,
-        parent_type: GraphQLObjectType,
-        name: str,
-        definition: GraphQLField,
-        complete: Callable[[Any, _Level], Any],
-    ) -> None:
-        """Keep the field for every later request when it prepares the same in each: read
-        by a static reader (api/level_fields.py) and of a leaf type, whose completer holds
-        nothing of this request (only an object's completer keeps its selection and info)."""
-        reader = static_reader(self.executor.schema, parent_type.name, definition)
-        shared = None
-        if reader is not None and is_leaf_type(get_named_type(definition.type)):
-            shared = _Field(reader, complete, True, _passing(definition.type))
-        self.static[parent_type.name, name] = shared
-
     def _completer(
-        self, kind: GraphQLOutputType, details: FieldDetailsList, info: GraphQLResolveInfo
+        self, kind: GraphQLOutputType, details: FieldDetailsList, info: GraphQLResolveInfo | None
     ) -> Callable[[Any, _Level], Any]:
-        """How a value of `kind` completes, decided once per selection."""
+        """How a value of `kind` completes, decided once per selection. Only a value of an
+        abstract type needs the resolve `info` (to resolve its type)."""
         if isinstance(kind, GraphQLNonNull):
             if is_leaf_type(kind.of_type):
                 return _leaf_completer(kind.of_type, required=True)  # type: ignore[arg-type]
             if isinstance(kind.of_type, GraphQLObjectType):
-                return self._object_completer(kind.of_type, details, info, required=True)
+                return self._object_completer(kind.of_type, details, required=True)
             inner = self._non_null_completer(kind.of_type, details, info)
 
             def required(value: Any, below: _Level) -> Any:
@@ -293,7 +336,7 @@ class _LevelRun:
 
             return required
         if isinstance(kind, GraphQLObjectType):
-            return self._object_completer(kind, details, info, required=False)
+            return self._object_completer(kind, details, required=False)
         if is_leaf_type(kind):
             return _leaf_completer(kind, required=False)  # type: ignore[arg-type]
         inner = self._non_null_completer(kind, details, info)
@@ -308,10 +351,10 @@ class _LevelRun:
         return optional
 
     def _non_null_completer(
-        self, kind: GraphQLOutputType, details: FieldDetailsList, info: GraphQLResolveInfo
+        self, kind: GraphQLOutputType, details: FieldDetailsList, info: GraphQLResolveInfo | None
     ) -> Callable[[Any, _Level], Any]:
         if isinstance(kind, GraphQLList):
-            objects = self._objects_completer(kind.of_type, details, info)
+            objects = self._objects_completer(kind.of_type, details)
             if objects is not None:
                 return objects
             item = self._completer(kind.of_type, details, info)
@@ -325,7 +368,9 @@ class _LevelRun:
         if is_leaf_type(kind):
             return _leaf_completer(kind, required=False)  # type: ignore[arg-type]
         if isinstance(kind, GraphQLObjectType):
-            return self._object_completer(kind, details, info, required=False)
+            return self._object_completer(kind, details, required=False)
+
+        assert info is not None, "an abstract type's value is completed with the request's info"
 
         def object_value(value: Any, below: _Level) -> dict[str, Any]:
             object_type = self._runtime_type(kind, info, value) if is_abstract_type(kind) else kind
@@ -335,7 +380,7 @@ class _LevelRun:
                 and object_type.is_type_of(value, info) is not True
             ):
                 raise Abandon
-            collected = self.executor.collect_subfields(object_type, details)
+            collected = self._collect_below(object_type, details)
             if collected.new_defer_usages:
                 raise Abandon
             selection = collected.grouped_field_set
@@ -347,13 +392,12 @@ class _LevelRun:
         self,
         kind: GraphQLObjectType,
         details: FieldDetailsList,
-        info: GraphQLResolveInfo,
         *,
         required: bool,
     ) -> Callable[[Any, _Level], Any]:
         """An object of a known type: its selection is collected once, not per object, and
         each object is queued for the next level in one call (a level holds thousands)."""
-        selection, own_class, accepts = self._known_type(kind, details, info)
+        selection, own_class, accepts = self._known_type(kind, details)
         group = _group_key(kind, selection)
 
         def object_value(value: Any, below: _Level) -> dict[str, Any] | None:
@@ -368,14 +412,14 @@ class _LevelRun:
         return object_value
 
     def _objects_completer(
-        self, item_kind: GraphQLOutputType, details: FieldDetailsList, info: GraphQLResolveInfo
+        self, item_kind: GraphQLOutputType, details: FieldDetailsList
     ) -> Callable[[Any, _Level], Any] | None:
         """A list of objects of a known type, completed in one loop; None for other lists."""
         required = isinstance(item_kind, GraphQLNonNull)
         kind = item_kind.of_type if isinstance(item_kind, GraphQLNonNull) else item_kind
         if not isinstance(kind, GraphQLObjectType):
             return None
-        selection, own_class, accepts = self._known_type(kind, details, info)
+        selection, own_class, accepts = self._known_type(kind, details)
         group = _group_key(kind, selection)
 
         def objects(value: Any, below: _Level) -> list[Any]:
@@ -401,23 +445,24 @@ class _LevelRun:
         return objects
 
     def _known_type(
-        self, kind: GraphQLObjectType, details: FieldDetailsList, info: GraphQLResolveInfo
+        self, kind: GraphQLObjectType, details: FieldDetailsList
     ) -> tuple[GroupedFieldSet, type | tuple[()], Callable[[Any], bool]]:
         """The selection on `kind`; the class whose instances complete as one; and whether
         a value not of that class may."""
-        collected = self.executor.collect_subfields(kind, details)
+        collected = self._collect_below(kind, details)
         if collected.new_defer_usages:
             raise Abandon
-        is_type_of = kind.is_type_of
         # An instance of the type's class (or of its row view, api/schema/row_views.py)
         # passes strawberry's is_type_of: this code base uses no strawberry.cast, the one
-        # thing that check looks at first.
+        # thing that check looks at first. Any other value is left to graphql-core when the
+        # type has an is_type_of, which is never asked here: asking needs a resolve info,
+        # and a completer is kept across requests (api/operation_plans.py).
         own_class = _strawberry_class(kind) or ()
+        unchecked = kind.is_type_of is None
 
         def accepts(value: Any) -> bool:
-            if isinstance(value, BaseException):  # a failed resolver's, from the gather
-                return False
-            return is_type_of is None or is_type_of(value, info) is True
+            # An exception is a failed resolver's, from the gather.
+            return unchecked and not isinstance(value, BaseException)
 
         return collected.grouped_field_set, own_class, accepts
 
@@ -433,8 +478,8 @@ class _LevelRun:
         return runtime
 
 
-# Per schema, by (type, field): the fields prepared once for all requests; None for a
-# field prepared per request.
+# Per schema, by (type, field): the leaf fields prepared once for all requests and
+# operations; None for a field prepared per request.
 _STATIC_FIELDS: WeakKeyDictionary[GraphQLSchema, dict[tuple[str, str], _Field | None]] = (
     WeakKeyDictionary()
 )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 
+import orjson
 import pytest
 from tortoise.transactions import in_transaction
 
@@ -19,6 +20,7 @@ from api.graphql import schema
 from api.level_execution import _remembered_instances
 from api.level_fields import static_reader
 from api.metrics import LEVEL_FALLBACKS
+from db.models.accounts import Role
 from tests.conftest import Backend
 from tests.factories import Factory
 from tests.graphql_client import GraphQLClient, operations, serving
@@ -148,3 +150,51 @@ def test_equal_datetimes_in_different_zones_print_each_their_own_offset():
     assert text_of(utc) == "2026-04-01T10:00:00+00:00"
     assert text_of(berlin) == "2026-04-01T12:00:00+02:00"
     assert text_of(utc) == "2026-04-01T10:00:00+00:00"
+
+
+def _promoters(answer: bytes) -> list[dict]:
+    edges = orjson.loads(answer)["data"]["appointments"]["edges"]
+    return [b["promoter"] for e in edges for b in e["node"]["bookings"]]
+
+
+async def test_a_plan_made_for_the_agency_shows_a_customer_no_promoter_contacts(
+    api: GraphQLClient, plain: GraphQLClient, make: Factory
+):
+    """An operation's plan (api/operation_plans.py) is made by its first request and
+    serves every later one, whoever sends it: what the viewer may see is decided again
+    for each request, in either order."""
+    world = await _world(make, "customer")
+    async with in_transaction():
+        request = await BUILDERS["ProjectAppointments"](world, 3)
+    admin = await make.login(Role.ADMIN)
+    query = operations()["ProjectAppointments"]
+    answers = {}
+    for name, token in (("admin", admin.token), ("customer", world.token), ("again", admin.token)):
+        fast, slow, fell_back = await _both(api, plain, query, token, request.variables)
+        assert fast == slow and fell_back == 0, name
+        answers[name] = _promoters(fast)
+    assert answers["admin"] and all(p["phone"] and p["email"] for p in answers["admin"])
+    assert answers["customer"] and all(
+        p["phone"] is None and p["email"] is None for p in answers["customer"]
+    )
+    assert answers["again"] == answers["admin"]
+
+
+async def test_directives_taking_variables_select_anew_for_each_request(
+    api: GraphQLClient, plain: GraphQLClient, make: Factory
+):
+    """Fields left out by `@include(if: $variable)` in one request are there in the next:
+    an operation whose selections depend on its variables is not kept as a plan."""
+    world = await _world(make, "admin")
+    async with in_transaction():
+        request = await BUILDERS["ProjectOverview"](world, 2)
+    query = """
+        query Maybe($id: ID!, $more: Boolean!) {
+          node(id: $id) { ... on Project { name locations @include(if: $more) { id } } }
+        }
+    """
+    for more in (False, True, False):
+        variables = {**(request.variables or {}), "more": more}
+        fast, slow, fell_back = await _both(api, plain, query, world.token, variables)
+        assert fast == slow and fell_back == 0
+        assert (b'"locations"' in fast) is more

@@ -1,0 +1,153 @@
+"""What preparing an operation for the level executor yields that holds for every request
+of it, kept with the operation.
+
+The parse cache hands every request of one document the same syntax tree, so what the
+level executor derives from the tree alone can be kept with its operation node: the fields
+collected at each selection and the prepared fields that hold nothing of a request (see
+api/level_execution.py). A later request of the operation collects and prepares only what
+depends on it -- arguments, the viewer's permissions, resolvers bound to its context.
+
+Only an operation whose selections are the same whatever its variables is planned: no
+directive in it takes a variable (`@include(if: $flag)`), and no fragment takes arguments.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+from weakref import WeakKeyDictionary
+
+from graphql import (
+    BREAK,
+    DirectiveNode,
+    FragmentSpreadNode,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    VariableNode,
+    Visitor,
+    visit,
+)
+from graphql.execution.collect_fields import (
+    CollectedFields,
+    FieldDetailsList,
+    FragmentDetails,
+    GroupedFieldSet,
+)
+
+# The plans kept per schema, the most recently used last: as many as the parse cache keeps
+# documents (api/graphql.py), so a plan outlives its tree only while few other documents
+# come in.
+PLANS_KEPT = 256
+
+F = TypeVar("F")
+
+
+@dataclass(slots=True)
+class OperationPlan(Generic[F]):
+    """One operation's collected fields and its request-free prepared fields. It holds
+    every collected field list, so a list's id names it for as long as the plan lives."""
+
+    root: GroupedFieldSet
+    # By (object type, id of the field's details): the fields selected below it.
+    subfields: dict[tuple[str, int], CollectedFields] = field(default_factory=dict)
+    # By (parent type, id of the field's details); None for __typename.
+    fields: dict[tuple[str, int], F | None] = field(default_factory=dict)
+
+    def collected_below(
+        self,
+        kind: Any,
+        details: FieldDetailsList,
+        collect: Callable[[Any, FieldDetailsList], CollectedFields],
+    ) -> CollectedFields:
+        key = (kind.name, id(details))
+        collected = self.subfields.get(key)
+        if collected is None:
+            collected = self.subfields[key] = collect(kind, details)
+        return collected
+
+
+class _Plans:
+    """A bounded map from operation nodes, by identity, to their plans (None: not planned).
+    Each entry holds its node, so an id is never mistaken for a later node's."""
+
+    def __init__(self) -> None:
+        self.entries: OrderedDict[int, tuple[OperationDefinitionNode, Any]] = OrderedDict()
+
+    def get(self, operation: OperationDefinitionNode) -> tuple[bool, Any]:
+        entry = self.entries.get(id(operation))
+        if entry is None or entry[0] is not operation:
+            return False, None
+        self.entries.move_to_end(id(operation))
+        return True, entry[1]
+
+    def put(self, operation: OperationDefinitionNode, plan: Any) -> None:
+        self.entries[id(operation)] = (operation, plan)
+        self.entries.move_to_end(id(operation))
+        while len(self.entries) > PLANS_KEPT:
+            self.entries.popitem(last=False)
+
+
+_PLANS: WeakKeyDictionary[GraphQLSchema, _Plans] = WeakKeyDictionary()
+
+
+def plan_of(
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    fragments: dict[str, FragmentDetails],
+    collect_root: Callable[[], CollectedFields],
+) -> OperationPlan[Any] | None:
+    """The operation's plan, made on its first request; None when it is not planned (its
+    selections depend on its variables, or it defers fields)."""
+    plans = _PLANS.get(schema)
+    if plans is None:
+        plans = _PLANS[schema] = _Plans()
+    known, plan = plans.get(operation)
+    if known:
+        return plan
+    plan = None
+    if _selections_are_fixed(operation, fragments):
+        root = collect_root()
+        if not root.new_defer_usages:
+            plan = OperationPlan(root.grouped_field_set)
+    plans.put(operation, plan)
+    return plan
+
+
+class _VariableSelections(Visitor):
+    """Finds a directive taking a variable, or a fragment spread taking arguments."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_directive = 0
+        self.found = False
+
+    def enter_directive(self, _node: DirectiveNode, *_args: Any) -> None:
+        self.in_directive += 1
+
+    def leave_directive(self, _node: DirectiveNode, *_args: Any) -> None:
+        self.in_directive -= 1
+
+    def enter_variable(self, _node: VariableNode, *_args: Any) -> Any:
+        if self.in_directive:
+            self.found = True
+            return BREAK
+        return None
+
+    def enter_fragment_spread(self, node: FragmentSpreadNode, *_args: Any) -> Any:
+        if getattr(node, "arguments", None):
+            self.found = True
+            return BREAK
+        return None
+
+
+def _selections_are_fixed(
+    operation: OperationDefinitionNode, fragments: dict[str, FragmentDetails]
+) -> bool:
+    for node in (operation, *(fragment.definition for fragment in fragments.values())):
+        finder = _VariableSelections()
+        visit(node, finder)
+        if finder.found:
+            return False
+    return True

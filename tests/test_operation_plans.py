@@ -1,0 +1,105 @@
+"""Operation plans (api/operation_plans.py): what the level executor keeps of an operation
+for its later requests -- never anything of the request that made it."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from functools import partial
+from types import FunctionType, ModuleType
+
+from graphql import GraphQLField, GraphQLNamedType, GraphQLResolveInfo, Node, parse
+from strawberry.types import Info
+from tortoise.transactions import in_transaction
+
+from api.context import Context
+from api.graphql import schema
+from api.level_execution import LevelExecutionContext, _LevelRun
+from api.operation_plans import _PLANS, PLANS_KEPT, OperationPlan, plan_of
+from api.permissions.viewer import Viewer
+from tests.factories import Factory
+from tests.graphql_client import GraphQLClient, operations
+from tests.test_statement_counts import BUILDERS, _world
+
+_REQUEST_OBJECTS = (GraphQLResolveInfo, Info, Context, Viewer, _LevelRun, LevelExecutionContext)
+# Shared by every request, and large: the schema's types and the documents' syntax trees.
+_NOT_WALKED = (type, ModuleType, GraphQLNamedType, GraphQLField, Node, str, bytes, int, float)
+
+
+def _reachable(root: object) -> Iterator[object]:
+    """Everything `root` holds on to: containers, dataclasses, partials and closures."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        item = stack.pop()
+        if id(item) in seen or item is None or isinstance(item, _NOT_WALKED):
+            continue
+        seen.add(id(item))
+        yield item
+        if isinstance(item, dict):
+            stack += [*item.keys(), *item.values()]
+        elif isinstance(item, list | tuple | set | frozenset):
+            stack += list(item)
+        elif isinstance(item, FunctionType):
+            stack += [cell.cell_contents for cell in item.__closure__ or ()]
+        elif isinstance(item, partial):
+            stack += [item.func, *item.args, *item.keywords.values()]
+        elif dataclasses.is_dataclass(item):
+            stack += [getattr(item, f.name) for f in dataclasses.fields(item)]
+        elif hasattr(item, "__dict__"):
+            stack += list(vars(item).values())
+
+
+def _plan(query: str) -> OperationPlan | None:
+    document = parse(query)
+    operation = document.definitions[0]
+    return plan_of(schema._schema, operation, {}, lambda: _collected(operation))
+
+
+def _collected(operation: object) -> object:
+    from graphql.execution.collect_fields import collect_fields
+
+    return collect_fields(schema._schema, {}, {}, schema._schema.query_type, operation)
+
+
+async def test_a_plan_holds_nothing_of_the_requests_it_served(api: GraphQLClient, make: Factory):
+    """The plan of the portal's appointments holds the selections and the fields read the
+    same for everyone -- not a resolve info, a context, a viewer or the run that made it,
+    which would leak one customer's rows or permissions into another's request."""
+    world = await _world(make, "customer")
+    async with in_transaction():
+        request = await BUILDERS["ProjectAppointments"](world, 2)
+    result = await api.post(operations()["ProjectAppointments"], request.variables, world.token)
+    assert "errors" not in result and result["data"]["appointments"]["edges"], result
+
+    plans = [plan for _, plan in _PLANS[schema._schema].entries.values() if plan is not None]
+    assert any(plan.fields for plan in plans)  # the portal's operation has shared fields
+    leaked = [
+        type(item).__name__
+        for plan in plans
+        for item in _reachable(plan)
+        if isinstance(item, _REQUEST_OBJECTS)
+    ]
+    assert leaked == []
+
+
+def test_the_same_operation_gets_the_same_plan_and_variable_selections_none():
+    document = parse("query A { viewer { id } }")
+    operation = document.definitions[0]
+    first = plan_of(schema._schema, operation, {}, lambda: _collected(operation))
+    assert first is not None
+    assert plan_of(schema._schema, operation, {}, lambda: _collected(operation)) is first
+    assert _plan("query A { viewer { id } }") is not first  # another document, another plan
+    assert _plan("query B($x: Boolean!) { viewer { id @skip(if: $x) } }") is None
+    assert _plan("query C { viewer { id @skip(if: false) } }") is not None
+
+
+def test_plans_are_kept_for_the_most_recently_used_operations_only():
+    kept = _PLANS[schema._schema]
+    oldest = parse("query Oldest { viewer { id } }").definitions[0]
+    plan = plan_of(schema._schema, oldest, {}, lambda: _collected(oldest))
+    for number in range(PLANS_KEPT):
+        _plan(f"query Q{number} {{ viewer {{ id }} }}")
+    assert len(kept.entries) == PLANS_KEPT
+    again = plan_of(schema._schema, oldest, {}, lambda: _collected(oldest))
+    assert again is not plan  # made anew: the first was dropped
