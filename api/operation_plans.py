@@ -52,8 +52,9 @@ class OperationPlan(Generic[F]):
     root: GroupedFieldSet
     # By (object type, id of the field's details): the fields selected below it.
     subfields: dict[tuple[str, int], CollectedFields] = field(default_factory=dict)
-    # By (parent type, id of the field's details); None for __typename.
-    fields: dict[tuple[str, int], F | None] = field(default_factory=dict)
+    # By (parent type, id of the field's details): the prepared fields shared by every
+    # request of the operation.
+    fields: dict[tuple[str, int], F] = field(default_factory=dict)
 
     def collected_below(
         self,
