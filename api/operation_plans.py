@@ -17,7 +17,6 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
-from weakref import WeakKeyDictionary
 
 from graphql import (
     BREAK,
@@ -36,9 +35,8 @@ from graphql.execution.collect_fields import (
     GroupedFieldSet,
 )
 
-# The plans kept per schema, the most recently used last: as many as the parse cache keeps
-# documents (api/graphql.py), so a plan outlives its tree only while few other documents
-# come in.
+# The plans kept, the most recently used last: as many as the parse cache keeps documents
+# (api/graphql.py), so a plan outlives its tree only while few other documents come in.
 PLANS_KEPT = 256
 
 F = TypeVar("F")
@@ -69,28 +67,42 @@ class OperationPlan(Generic[F]):
         return collected
 
 
+_Entry = tuple[GraphQLSchema, OperationDefinitionNode, OperationPlan[Any] | None]
+
+
 class _Plans:
-    """A bounded map from operation nodes, by identity, to their plans (None: not planned).
-    Each entry holds its node, so an id is never mistaken for a later node's."""
+    """A bounded map from a schema's operation nodes, by identity, to their plans (None:
+    not planned). Each entry holds its schema and node, so an id is never mistaken for a
+    later object's; a plan holds its schema's types, so the schema lives as long as its
+    plans are among the most recently used."""
 
     def __init__(self) -> None:
-        self.entries: OrderedDict[int, tuple[OperationDefinitionNode, Any]] = OrderedDict()
+        self.entries: OrderedDict[tuple[int, int], _Entry] = OrderedDict()
 
-    def get(self, operation: OperationDefinitionNode) -> tuple[bool, Any]:
-        entry = self.entries.get(id(operation))
-        if entry is None or entry[0] is not operation:
+    def get(
+        self, schema: GraphQLSchema, operation: OperationDefinitionNode
+    ) -> tuple[bool, OperationPlan[Any] | None]:
+        key = (id(schema), id(operation))
+        entry = self.entries.get(key)
+        if entry is None or entry[0] is not schema or entry[1] is not operation:
             return False, None
-        self.entries.move_to_end(id(operation))
-        return True, entry[1]
+        self.entries.move_to_end(key)
+        return True, entry[2]
 
-    def put(self, operation: OperationDefinitionNode, plan: Any) -> None:
-        self.entries[id(operation)] = (operation, plan)
-        self.entries.move_to_end(id(operation))
+    def put(
+        self,
+        schema: GraphQLSchema,
+        operation: OperationDefinitionNode,
+        plan: OperationPlan[Any] | None,
+    ) -> None:
+        key = (id(schema), id(operation))
+        self.entries[key] = (schema, operation, plan)
+        self.entries.move_to_end(key)
         while len(self.entries) > PLANS_KEPT:
             self.entries.popitem(last=False)
 
 
-_PLANS: WeakKeyDictionary[GraphQLSchema, _Plans] = WeakKeyDictionary()
+_PLANS = _Plans()
 
 
 def plan_of(
@@ -101,10 +113,7 @@ def plan_of(
 ) -> OperationPlan[Any] | None:
     """The operation's plan, made on its first request; None when it is not planned (its
     selections depend on its variables, or it defers fields)."""
-    plans = _PLANS.get(schema)
-    if plans is None:
-        plans = _PLANS[schema] = _Plans()
-    known, plan = plans.get(operation)
+    known, plan = _PLANS.get(schema, operation)
     if known:
         return plan
     plan = None
@@ -112,7 +121,7 @@ def plan_of(
         root = collect_root()
         if not root.new_defer_usages:
             plan = OperationPlan(root.grouped_field_set)
-    plans.put(operation, plan)
+    _PLANS.put(schema, operation, plan)
     return plan
 
 

@@ -4,16 +4,26 @@ for its later requests -- never anything of the request that made it."""
 from __future__ import annotations
 
 import dataclasses
+import gc
+import weakref
 from collections.abc import Iterator
 from functools import partial
 from types import FunctionType, ModuleType
 
-from graphql import GraphQLField, GraphQLNamedType, GraphQLResolveInfo, Node, parse
+from graphql import (
+    GraphQLField,
+    GraphQLNamedType,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    Node,
+    parse,
+)
+from graphql.execution.collect_fields import CollectedFields, collect_fields
 from strawberry.types import Info
 from tortoise.transactions import in_transaction
 
 from api.context import Context
-from api.graphql import schema
+from api.graphql import build_schema, schema
 from api.level_execution import LevelExecutionContext, _LevelRun
 from api.operation_plans import _PLANS, PLANS_KEPT, OperationPlan, plan_of
 from api.permissions.viewer import Viewer
@@ -56,10 +66,10 @@ def _plan(query: str) -> OperationPlan | None:
     return plan_of(schema._schema, operation, {}, lambda: _collected(operation))
 
 
-def _collected(operation: object) -> object:
-    from graphql.execution.collect_fields import collect_fields
-
-    return collect_fields(schema._schema, {}, {}, schema._schema.query_type, operation)
+def _collected(operation: object, on: GraphQLSchema | None = None) -> CollectedFields:
+    on = on or schema._schema
+    assert on.query_type is not None
+    return collect_fields(on, {}, {}, on.query_type, operation)
 
 
 async def test_a_plan_holds_nothing_of_the_requests_it_served(api: GraphQLClient, make: Factory):
@@ -72,7 +82,7 @@ async def test_a_plan_holds_nothing_of_the_requests_it_served(api: GraphQLClient
     result = await api.post(operations()["ProjectAppointments"], request.variables, world.token)
     assert "errors" not in result and result["data"]["appointments"]["edges"], result
 
-    plans = [plan for _, plan in _PLANS[schema._schema].entries.values() if plan is not None]
+    plans = [plan for _, _, plan in _PLANS.entries.values() if plan is not None]
     assert any(plan.fields for plan in plans)  # the portal's operation has shared fields
     leaked = [
         type(item).__name__
@@ -95,11 +105,27 @@ def test_the_same_operation_gets_the_same_plan_and_variable_selections_none():
 
 
 def test_plans_are_kept_for_the_most_recently_used_operations_only():
-    kept = _PLANS[schema._schema]
     oldest = parse("query Oldest { viewer { id } }").definitions[0]
     plan = plan_of(schema._schema, oldest, {}, lambda: _collected(oldest))
     for number in range(PLANS_KEPT):
         _plan(f"query Q{number} {{ viewer {{ id }} }}")
-    assert len(kept.entries) == PLANS_KEPT
+    assert len(_PLANS.entries) == PLANS_KEPT
     again = plan_of(schema._schema, oldest, {}, lambda: _collected(oldest))
     assert again is not plan  # made anew: the first was dropped
+
+
+def test_a_schema_is_freed_once_its_plans_are_no_longer_kept():
+    """A plan holds its schema's types (an object completer holds its type), so the plans
+    must not keep a schema built and dropped later (say, by a test) alive for good."""
+    throwaway = build_schema()._schema
+    operation = parse("query Mine { viewer { id } }").definitions[0]
+    collected = _collected(operation, throwaway)
+    plan = plan_of(throwaway, operation, {}, lambda: collected)
+    assert plan is not None
+    plan.fields["Query", 0] = throwaway.query_type  # as a kept completer holds its type
+    gone = weakref.ref(throwaway)
+    del throwaway, plan
+    for number in range(PLANS_KEPT):
+        _plan(f"query Other{number} {{ viewer {{ id }} }}")
+    gc.collect()
+    assert gone() is None
