@@ -8,7 +8,8 @@ api/level_execution.py). A later request of the operation collects and prepares 
 depends on it -- arguments, the viewer's permissions, resolvers bound to its context.
 
 Only an operation whose selections are the same whatever its variables is planned: no
-directive in it takes a variable (`@include(if: $flag)`), and no fragment takes arguments.
+directive in it takes a variable (`@include(if: $flag)`), and no fragment takes arguments;
+nor is one that defers fields (the level executor leaves those to graphql-core anyway).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from graphql import (
     BREAK,
     DirectiveNode,
     FragmentSpreadNode,
+    GraphQLObjectType,
     GraphQLSchema,
     OperationDefinitionNode,
     VariableNode,
@@ -56,10 +58,11 @@ class OperationPlan(Generic[F]):
 
     def collected_below(
         self,
-        kind: Any,
+        kind: GraphQLObjectType,
         details: FieldDetailsList,
-        collect: Callable[[Any, FieldDetailsList], CollectedFields],
+        collect: Callable[[GraphQLObjectType, FieldDetailsList], CollectedFields],
     ) -> CollectedFields:
+        """The fields selected on `kind` below the field `details`, collected once."""
         key = (kind.name, id(details))
         collected = self.subfields.get(key)
         if collected is None:
@@ -155,6 +158,8 @@ class _VariableSelections(Visitor):
 def _selections_are_fixed(
     operation: OperationDefinitionNode, fragments: dict[str, FragmentDetails]
 ) -> bool:
+    """Whether the operation selects the same fields whatever its variables (the
+    document's every fragment is looked at, used or not)."""
     for node in (operation, *(fragment.definition for fragment in fragments.values())):
         finder = _VariableSelections()
         visit(node, finder)
