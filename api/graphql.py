@@ -11,7 +11,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.async_base_view import AsyncHTTPRequestAdapter
 from strawberry.schema.config import StrawberryConfig
@@ -21,6 +20,7 @@ from strawberry.types import ExecutionContext, ExecutionResult
 from api import trusted_documents
 from api.context import Context, build_context
 from api.database_outage import DatabaseUnavailable, is_database_unavailable
+from api.document_caches import DocumentParseCache, DocumentValidationCache
 from api.errors import (
     BadRequest,
     PublicError,
@@ -57,8 +57,8 @@ def build_schema() -> PromoplanSchema:
             IntrospectionPolicy,
             *limit_extensions(),
             QueryCostLimit,
-            lambda: ParserCache(maxsize=256),
-            lambda: ValidationCache(maxsize=256),
+            DocumentParseCache,
+            DocumentValidationCache,
         ],
     )
 
@@ -177,8 +177,10 @@ class GraphQLApp(GraphQL[Context, None]):
                 ]
         return await super().process_result(request, result)
 
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
+    def encode_json(self, data: object) -> str | bytes:
+        if self.settings.orjson_responses:
+            return orjson.dumps(data)
+        return super().encode_json(data)
 
 
 class DocumentNotFound(BadRequest):

@@ -37,9 +37,11 @@ from graphql.execution.collect_fields import (
     GroupedFieldSet,
 )
 
-# The plans kept, the most recently used last: as many as the parse cache keeps documents
-# (api/graphql.py), so a plan outlives its tree only while few other documents come in.
-PLANS_KEPT = 256
+from api.document_caches import DOCUMENTS_KEPT
+
+# The plans kept, the most recently used last: as many as the parse cache keeps documents,
+# so a plan outlives its tree only while few other documents come in.
+PLANS_KEPT = DOCUMENTS_KEPT
 
 F = TypeVar("F")
 

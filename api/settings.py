@@ -93,6 +93,11 @@ class Settings(BaseSettings):
     level_execution: bool = Field(default=True, alias="PROMOPLAN_LEVEL_EXECUTION")
     # Loaders and list pages read rows as plain records (api/records.py); off: instances.
     plain_rows: bool = Field(default=True, alias="PROMOPLAN_PLAIN_ROWS")
+    # Parsed and validated documents are kept (api/document_caches.py); off: each request's
+    # document is parsed and validated anew, and no operation is planned.
+    document_caches: bool = Field(default=True, alias="PROMOPLAN_DOCUMENT_CACHES")
+    # Responses are encoded with orjson; off: with the standard library's json.
+    orjson_responses: bool = Field(default=True, alias="PROMOPLAN_ORJSON_RESPONSES")
     # Container objects allocated between two young-generation collections (see gc_tuning).
     gc_threshold: int = Field(default=50_000, ge=700, le=1_000_000, alias="PROMOPLAN_GC_THRESHOLD")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from api.document_caches import DOCUMENTS_KEPT
 from api.settings import Settings
 from bench.databases import Database
 from bench.measure import Side, alternate, api_round
@@ -83,6 +84,21 @@ LEVERS = (
         "converters, where Tortoise builds a model instance per row and converts every "
         "column; lookups by key use SQL text built once per model, with the keys as one "
         "array parameter.",
+    ),
+    _lever(
+        "Parse and validation caches",
+        {"document_caches": "false"},
+        "A document seen before is neither parsed nor validated again (the last "
+        f"{DOCUMENTS_KEPT} kept, api/document_caches.py), and every request of it shares "
+        "one syntax tree, so the level executor keeps a plan per operation "
+        "(api/operation_plans.py); off, each request's document is parsed and validated "
+        "anew and planned again.",
+    ),
+    _lever(
+        "orjson responses",
+        {"orjson_responses": "false"},
+        "Answers are encoded with orjson (in C) where strawberry uses the standard "
+        "library's json.dumps.",
     ),
     _lever(
         "GC threshold",

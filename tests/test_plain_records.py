@@ -21,7 +21,7 @@ from db.models.accounts import Role, User
 from db.models.promotions import Promoter
 from tests.conftest import Backend
 from tests.factories import Factory
-from tests.graphql_client import GraphQLClient, operations, serving
+from tests.graphql_client import GraphQLClient, serving
 from tests.sql_counter import count_queries
 from tests.test_statement_counts import (
     BUILDERS,
@@ -30,7 +30,7 @@ from tests.test_statement_counts import (
     Request,
     World,
     _world,
-    large_requests,
+    answers_of_both,
 )
 
 
@@ -45,12 +45,9 @@ async def instances(db: Backend) -> AsyncIterator[GraphQLClient]:
 async def test_every_client_query_answers_the_same_from_records(
     api: GraphQLClient, instances: GraphQLClient, make: Factory, operation: str
 ):
-    async for viewer, world, request in large_requests(make, operation):
-        query, token = operations()[operation], world.token
-        from_records = await api.post_raw(query, token, request.variables)
-        from_instances = await instances.post_raw(query, token, request.variables)
-        assert from_records.status_code == from_instances.status_code == 200
-        assert b'"errors"' not in from_records.content, (operation, viewer)
+    async for viewer, from_records, from_instances in answers_of_both(
+        make, operation, api, instances
+    ):
         assert from_records.content == from_instances.content, (operation, viewer)
 
 

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from strawberry.relay import GlobalID
 from tortoise.transactions import in_transaction
@@ -92,7 +93,7 @@ from db.models.promotions import (
 )
 from db.models.tasks import CalendarFeed, Task
 from tests.factories import Factory, Login
-from tests.graphql_client import CLIENT_DOCUMENTS, GraphQLClient
+from tests.graphql_client import CLIENT_DOCUMENTS, GraphQLClient, operations
 from tests.sql_counter import QueryLog, Statement, count_queries
 
 SMALL = 1
@@ -399,6 +400,22 @@ async def large_requests(
         async with in_transaction():
             request = await BUILDERS[operation](world, LARGE)
         yield viewer, world, request
+
+
+async def answers_of_both(
+    make: Factory, operation: str, one: GraphQLClient, other: GraphQLClient
+) -> AsyncIterator[tuple[str, httpx.Response, httpx.Response]]:
+    """For each viewer of `large_requests`: the client operation's answer from two servers,
+    each a 200 without errors."""
+    query = operations()[operation]
+    async for viewer, world, request in large_requests(make, operation):
+        answers = [
+            await server.post_raw(query, world.token, request.variables) for server in (one, other)
+        ]
+        for answer in answers:
+            assert answer.status_code == 200, (operation, viewer)
+            assert b'"errors"' not in answer.content, (operation, viewer)
+        yield viewer, answers[0], answers[1]
 
 
 @builds("Viewer")
