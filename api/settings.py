@@ -94,7 +94,7 @@ class Settings(BaseSettings):
     # Loaders and list pages read rows as plain records (api/records.py); off: instances.
     plain_rows: bool = Field(default=True, alias="PROMOPLAN_PLAIN_ROWS")
     # Parsed and validated documents are kept (api/document_caches.py); off: each request's
-    # document is parsed and validated anew, and no operation is planned.
+    # document is parsed, validated and planned anew (to measure what the caches save).
     document_caches: bool = Field(default=True, alias="PROMOPLAN_DOCUMENT_CACHES")
     # Responses are encoded with orjson; off: with the standard library's json.
     orjson_responses: bool = Field(default=True, alias="PROMOPLAN_ORJSON_RESPONSES")
