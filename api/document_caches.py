@@ -20,8 +20,7 @@ DOCUMENTS_KEPT = 256
 
 
 def _caching(extension: SchemaExtension) -> bool:
-    settings = getattr(extension.execution_context.context, "settings", None)
-    return getattr(settings, "document_caches", True)
+    return bool(extension.execution_context.context.settings.document_caches)
 
 
 class DocumentParseCache(ParserCache):
