@@ -11,6 +11,7 @@ when the key is.
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib import import_module
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -31,22 +32,23 @@ def optional_id(value: strawberry.ID | None) -> str | None:
     return None if value is None else str(value)
 
 
-def _user(row: Any) -> UserRef | None:
-    from api.schema.accounts import UserNode
+def _node_of(module: str, name: str) -> Callable[[Any], Any]:
+    """A row's node of the type `name`, None for no row. The type's module imports this
+    one, so it is looked up on the first row, not imported again for every row."""
+    of: Callable[[Any], Any] | None = None
 
-    return UserNode.of(row) if row else None
+    def convert(row: Any) -> Any:
+        nonlocal of
+        if of is None:
+            of = getattr(import_module(module), name).of
+        return of(row) if row else None
+
+    return convert
 
 
-def _address(row: Any) -> AddressRef | None:
-    from api.schema.addresses import AddressNode
-
-    return AddressNode.of(row) if row else None
-
-
-def _contact(row: Any) -> ContactRef | None:
-    from api.schema.addresses import ContactPersonNode
-
-    return ContactPersonNode.of(row) if row else None
+_user = _node_of("api.schema.accounts", "UserNode")
+_address = _node_of("api.schema.addresses", "AddressNode")
+_contact = _node_of("api.schema.addresses", "ContactPersonNode")
 
 
 def user_ref(key: Key) -> Callable[[F], F]:
