@@ -183,6 +183,13 @@ class _LevelRun:
                             answer[key] = parent_type.name
                         continue
                     resolve, complete, passes = field.resolve, field.complete, field.passes
+                    if isinstance(resolve, Refusal) and resolve.value is None:
+                        # Refused silently: null on every object, completed once (on a
+                        # non-null field that fails the same for all).
+                        refused = complete(None, below)
+                        for _, answer in objects:
+                            answer[key] = refused
+                        continue
                     if field.synchronous:
                         # With `passes` None no value's type is it, and every value completes.
                         for source, answer in objects:
