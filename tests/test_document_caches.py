@@ -16,11 +16,11 @@ import pytest
 import strawberry.schema.schema as strawberry_schema
 
 from api.document_caches import DocumentParseCache, DocumentValidationCache
-from api.limits import MAX_ALIASES, MAX_TOKENS
 from db.models.accounts import Role
 from tests.conftest import Backend
 from tests.factories import Factory
 from tests.graphql_client import GraphQLClient, error_codes, serving
+from tests.test_request_errors import REFUSED_DOCUMENTS
 from tests.test_statement_counts import QUERY_OPERATIONS, answers_of_both
 
 
@@ -94,21 +94,7 @@ async def test_with_orjson_off_the_answer_is_the_standard_librarys_encoding(
 
 
 @pytest.mark.parametrize(
-    ("query", "reason"),
-    [
-        ("{ viewer { id ", "Syntax Error"),
-        ("{ viewer { shoeSize } }", "Cannot query field 'shoeSize'"),
-        (
-            "{ " + " ".join(f"a{i}: viewer {{ id }}" for i in range(MAX_ALIASES + 1)) + " }",
-            f"{MAX_ALIASES + 1} aliases",
-        ),
-        # Cheap enough for the cost limit: only the token limit refuses it.
-        (
-            "query Q($x: [Int] = [" + " 0" * MAX_TOKENS + "]) { viewer { id } }",
-            f"more than {MAX_TOKENS} tokens",
-        ),
-    ],
-    ids=["malformed", "invalid", "too-many-aliases", "too-many-tokens"],
+    ("query", "reason"), REFUSED_DOCUMENTS.values(), ids=REFUSED_DOCUMENTS.keys()
 )
 async def test_with_the_levers_off_the_same_documents_are_refused(
     levers_off: GraphQLClient, make: Factory, query: str, reason: str

@@ -60,10 +60,12 @@ def _reachable(root: object) -> Iterator[object]:
             stack += list(vars(item).values())
 
 
-def _plan(query: str) -> OperationPlan | None:
-    document = parse(query)
-    operation = document.definitions[0]
+def _plan_of(operation: object) -> OperationPlan | None:
     return plan_of(schema._schema, operation, {}, lambda: _collected(operation))
+
+
+def _plan(query: str) -> OperationPlan | None:
+    return _plan_of(parse(query).definitions[0])
 
 
 def _collected(operation: object, on: GraphQLSchema | None = None) -> CollectedFields:
@@ -96,9 +98,9 @@ async def test_a_plan_holds_nothing_of_the_requests_it_served(api: GraphQLClient
 def test_the_same_operation_gets_the_same_plan_and_variable_selections_none():
     document = parse("query A { viewer { id } }")
     operation = document.definitions[0]
-    first = plan_of(schema._schema, operation, {}, lambda: _collected(operation))
+    first = _plan_of(operation)
     assert first is not None
-    assert plan_of(schema._schema, operation, {}, lambda: _collected(operation)) is first
+    assert _plan_of(operation) is first
     assert _plan("query A { viewer { id } }") is not first  # another document, another plan
     assert _plan("query B($x: Boolean!) { viewer { id @skip(if: $x) } }") is None
     assert _plan("query C { viewer { id @skip(if: false) } }") is not None
@@ -106,11 +108,11 @@ def test_the_same_operation_gets_the_same_plan_and_variable_selections_none():
 
 def test_plans_are_kept_for_the_most_recently_used_operations_only():
     oldest = parse("query Oldest { viewer { id } }").definitions[0]
-    plan = plan_of(schema._schema, oldest, {}, lambda: _collected(oldest))
+    plan = _plan_of(oldest)
     for number in range(PLANS_KEPT):
         _plan(f"query Q{number} {{ viewer {{ id }} }}")
     assert len(_PLANS.entries) == PLANS_KEPT
-    again = plan_of(schema._schema, oldest, {}, lambda: _collected(oldest))
+    again = _plan_of(oldest)
     assert again is not plan  # made anew: the first was dropped
 
 

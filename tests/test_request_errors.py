@@ -43,23 +43,41 @@ async def test_an_over_deep_query_is_refused_before_running(api, make):
     assert error_codes(result) == ["BAD_REQUEST"]
 
 
+# Documents refused before they run, each with what its refusal says.
+MALFORMED = ("{ viewer { id ", "Syntax Error")
+INVALID = ("{ viewer { shoeSize } }", "Cannot query field 'shoeSize'")
+TOO_MANY_ALIASES = (
+    "{ " + " ".join(f"a{i}: viewer {{ id }}" for i in range(MAX_ALIASES + 1)) + " }",
+    f"{MAX_ALIASES + 1} aliases",
+)
+# Cheap enough for the cost limit: only the token limit refuses it.
+OVER_THE_TOKEN_LIMIT = (
+    "query Q($x: [Int] = [" + " 0" * MAX_TOKENS + "]) { viewer { id } }",
+    f"more than {MAX_TOKENS} tokens",
+)
+REFUSED_DOCUMENTS = {
+    "malformed": MALFORMED,
+    "invalid": INVALID,
+    "too-many-aliases": TOO_MANY_ALIASES,
+    "too-many-tokens": OVER_THE_TOKEN_LIMIT,
+}
+
+
 async def test_too_many_aliases_are_refused(api, make):
     admin = await make.login(Role.ADMIN)
-    aliases = " ".join(f"a{i}: viewer {{ id }}" for i in range(MAX_ALIASES + 1))
-    assert error_codes(await api.post(f"{{ {aliases} }}", token=admin.token)) == ["BAD_REQUEST"]
+    query, _ = TOO_MANY_ALIASES
+    assert error_codes(await api.post(query, token=admin.token)) == ["BAD_REQUEST"]
 
 
 async def test_an_oversized_document_is_refused(api, make):
     admin = await make.login(Role.ADMIN)
-    # Cheap enough for the cost limit: only the token limit refuses it.
-    values = " 0" * MAX_TOKENS
-    query = f"query Q($x: [Int] = [{values}]) {{ viewer {{ id }} }}"
+    query, reason = OVER_THE_TOKEN_LIMIT
     result = await api.post(query, token=admin.token)
     assert error_codes(result) == ["BAD_REQUEST"]
-    assert f"more than {MAX_TOKENS} tokens" in result["errors"][0]["message"]
+    assert reason in result["errors"][0]["message"]
 
 
-@pytest.mark.parametrize("query", ["{ viewer { id ", "{ viewer { shoeSize } }"])
+@pytest.mark.parametrize("query", [MALFORMED[0], INVALID[0]])
 async def test_malformed_and_invalid_queries_are_bad_requests(api, make, query):
     admin = await make.login(Role.ADMIN)
     assert error_codes(await api.post(query, token=admin.token)) == ["BAD_REQUEST"]
