@@ -24,7 +24,7 @@ from db.models.accounts import Role
 from tests.conftest import Backend
 from tests.factories import Factory
 from tests.graphql_client import GraphQLClient, operations, serving
-from tests.test_statement_counts import BUILDERS, QUERY_OPERATIONS, _world, large_requests
+from tests.test_statement_counts import BUILDERS, QUERY_OPERATIONS, Rows, _world, large_requests
 
 
 @pytest.fixture
@@ -72,7 +72,7 @@ async def test_aliases_fragments_directives_and_typenames(
 ):
     world = await _world(make, "admin")
     async with in_transaction():
-        request = await BUILDERS["ProjectOverview"](world, 3)
+        request = await BUILDERS["ProjectOverview"](world, Rows.every(3))
     query = """
         query Shapes($id: ID!, $yes: Boolean!, $no: Boolean!) {
           first: node(id: $id) { __typename id ...Named }
@@ -123,7 +123,7 @@ async def test_a_node_the_viewer_may_not_see_is_the_same_not_found(
     world = await _world(make, "customer")
     other = await _world(make, "admin")
     async with in_transaction():
-        request = await BUILDERS["ProjectOverview"](other, 1)
+        request = await BUILDERS["ProjectOverview"](other, Rows.every(1))
     query = operations()["ProjectOverview"]
     fast, slow, _ = await _both(api, plain, query, world.token, request.variables)
     assert b'"node":null' in fast or b"NOT_FOUND" in fast
@@ -165,7 +165,7 @@ async def test_a_plan_made_for_the_agency_shows_a_customer_no_promoter_contacts(
     for each request, in either order."""
     world = await _world(make, "customer")
     async with in_transaction():
-        request = await BUILDERS["ProjectAppointments"](world, 3)
+        request = await BUILDERS["ProjectAppointments"](world, Rows.every(3))
     admin = await make.login(Role.ADMIN)
     query = operations()["ProjectAppointments"]
     answers = {}
@@ -187,7 +187,7 @@ async def test_directives_taking_variables_select_anew_for_each_request(
     an operation whose selections depend on its variables is not kept as a plan."""
     world = await _world(make, "admin")
     async with in_transaction():
-        request = await BUILDERS["ProjectOverview"](world, 2)
+        request = await BUILDERS["ProjectOverview"](world, Rows.every(2))
     query = """
         query Maybe($id: ID!, $more: Boolean!) {
           node(id: $id) { ... on Project { name locations @include(if: $more) { id } } }

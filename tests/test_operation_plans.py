@@ -29,7 +29,7 @@ from api.operation_plans import _PLANS, PLANS_KEPT, OperationPlan, plan_of
 from api.permissions.viewer import Viewer
 from tests.factories import Factory
 from tests.graphql_client import GraphQLClient, operations
-from tests.test_statement_counts import BUILDERS, _world
+from tests.test_statement_counts import BUILDERS, Rows, _world
 
 _REQUEST_OBJECTS = (GraphQLResolveInfo, Info, Context, Viewer, _LevelRun, LevelExecutionContext)
 # Shared by every request, and large: the schema's types and the documents' syntax trees.
@@ -80,7 +80,7 @@ async def test_a_plan_holds_nothing_of_the_requests_it_served(api: GraphQLClient
     which would leak one customer's rows or permissions into another's request."""
     world = await _world(make, "customer")
     async with in_transaction():
-        request = await BUILDERS["ProjectAppointments"](world, 2)
+        request = await BUILDERS["ProjectAppointments"](world, Rows.every(2))
     result = await api.post(operations()["ProjectAppointments"], request.variables, world.token)
     assert "errors" not in result and result["data"]["appointments"]["edges"], result
 

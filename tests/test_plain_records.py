@@ -28,6 +28,7 @@ from tests.test_statement_counts import (
     CLIENT_VIEWERS,
     QUERY_OPERATIONS,
     Request,
+    Rows,
     World,
     _world,
     answers_of_both,
@@ -57,7 +58,7 @@ async def test_a_record_reads_every_field_as_the_instance_does(make: Factory):
     for operation, client in QUERY_OPERATIONS.items():
         world = await _world(make, CLIENT_VIEWERS[client][0])
         async with in_transaction():
-            await BUILDERS[operation](world, 2)
+            await BUILDERS[operation](world, Rows.every(2))
     compared: set[str] = set()
     for model in Tortoise.apps["models"].values():
         meta = model._meta
@@ -128,7 +129,7 @@ async def _statements(
     its answer and the statements it sent."""
     world = await _world(make, viewer)
     async with in_transaction():
-        request = await BUILDERS[operation](world, 2)
+        request = await BUILDERS[operation](world, Rows.every(2))
     async with count_queries() as counted:
         answer = await api.op(operation, request.variables, world.token)
     assert "errors" not in answer, answer

@@ -18,7 +18,7 @@ from tortoise.transactions import in_transaction
 from api.records import Record
 from tests.factories import Factory
 from tests.graphql_client import GraphQLClient, operations
-from tests.test_statement_counts import BUILDERS, _world
+from tests.test_statement_counts import BUILDERS, Rows, _world
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ async def test_a_large_answer_leaves_no_rows_for_the_collector(
 ):
     world = await _world(make, "admin")
     async with in_transaction():
-        request = await BUILDERS["ProjectOverview"](world, 12)
+        request = await BUILDERS["ProjectOverview"](world, Rows.every(12))
     query = operations()["ProjectOverview"]
     await api.post(query, request.variables, world.token)  # the first one fills the caches
     gc.collect()
