@@ -6,15 +6,15 @@ Each query operation of ../shared/clients/*.graphql runs as the role its client 
 session, one limited to territories, and a CUSTOMER API token; promoter app: a PROMOTER).
 For each viewer, the operation's builder makes a world with SMALL rows at every nesting level
 the operation reads (1 project, 1 location, 1 appointment, 1 booking…) and the request is
-counted; then a new viewer gets the same world with LARGE rows: 50 at the operation's outer
-list (a page of 50, the most a client asks for but ProjectAppointments' 100) and 12 at each
-level below it (50 stores, 12 appointments at each, 12 bookings on each…; 50 at every level
-would be 125,000 bookings), and its request must take exactly as many statements, none of
-them once per row. (The batches of one DataLoader count as one
-statement: how a loader reached from several fields splits into batches depends on which
-PostgreSQL answer arrives first, not on the rows; see `Measured`.) Each builder also states
-how many rows the answer holds at each level, so a large world the viewer cannot see fails
-instead of passing. Worlds share the test's database: each has its own names, days and city.
+counted; then a new viewer gets the same world with LARGE rows: 50 in the operation's outer
+list (the page size issue #9 names) and 12 at each level below it (50 stores, 12
+appointments at each, 12 bookings on each…; 50 at every level would be 125,000 bookings),
+and its request must take exactly as many statements, none of them once per row. (The
+batches of one DataLoader count as one statement: how a loader reached from several fields
+splits into batches depends on which PostgreSQL answer arrives first, not on the rows; see
+`Measured`.) Each builder also states how many rows the answer holds at each level, so a
+large world the viewer cannot see fails instead of passing. Worlds share the test's
+database: each has its own names, days and city.
 
 The viewer has used the app before (its calendar feed URL exists, its API token was used a
 moment ago), so the request counted does no one-time write.
