@@ -139,7 +139,7 @@ def api_round(server: Server, scenario: Scenario, query: str, seconds: float, op
     side.logged_requests += len(lines)
 
 
-def _reference_round(server: Server, scenario: Scenario, query: str, seconds: float,
+def reference_round(server: Server, scenario: Scenario, query: str, seconds: float,
                      options: Options, side: Side) -> None:  # fmt: skip
     requests_before, statements_before = _reference_stats(server)
     result = loadgen(server, scenario, query, seconds, options.concurrency)
@@ -175,7 +175,7 @@ def measure(
 ) -> Measurement:
     servers = (api, reference)
     sides = (Side(), Side())
-    rounds = (api_round, _reference_round)
+    rounds = (api_round, reference_round)
     reset = alternate(
         servers, scenario, query, options.seconds, options,
         lambda i, seconds: rounds[i](servers[i], scenario, query, seconds, options, sides[i]),
@@ -188,5 +188,5 @@ def measure(
         single = replace(options, concurrency=1)
         result.api_single, result.reference_single = Side(), Side()
         api_round(api, scenario, query, per_round, single, result.api_single)
-        _reference_round(reference, scenario, query, per_round, single, result.reference_single)
+        reference_round(reference, scenario, query, per_round, single, result.reference_single)
     return result

@@ -66,23 +66,73 @@ def _shares(profile: Profile) -> str:
     )
 
 
-def section(runs: list[DatabaseRun]) -> list[str]:
+def _subtree_lines(run: DatabaseRun, concurrency: int) -> list[str]:
+    costs = run.subtrees
+    if costs is None or not costs.steps[0].side.requests:
+        return []
+    steps, reference = costs.steps, costs.reference
+    whole = steps[0].cpu_ms
+    lines = [
+        f"### The portal's answer, subtree by subtree ({NAMES[run.kind]})",
+        "",
+        f"Server CPU time per request (every thread, so {NAMES[run.kind]}'s driver's too) "
+        f"for the contract's {costs.scenario.operation} and for the same query with more of "
+        "it left out at each row, the same requests and variables, concurrency "
+        f"{concurrency}, the queries in alternating rounds. A row's cost is the time the "
+        "row above it took more.",
+        "",
+        "| left out (with every row above) | API CPU ms / request | SQL / request "
+        "| the part left out costs |",
+        "|---|---:|---:|---|",
+    ]
+    for before, step in zip([None, *steps], steps, strict=False):
+        cost = ""
+        if before is not None:
+            saved = before.cpu_ms - step.cpu_ms
+            cost = f"{saved:.2f} ms ({saved / whole:.0%} of the whole)"
+        lines.append(
+            f"| {step.left_out} | {step.cpu_ms:.2f} | {step.side.sql_per_request:.1f} | {cost} |"
+        )
+    lines.append(
+        f"| reference, the whole answer | {reference.cpu_ms:.2f} | "
+        f"{reference.side.sql_per_request:.1f} | |"
+    )
+    nested = whole - steps[2].cpu_ms
+    lines += [
+        "",
+        f"The nested objects and lists (`location`, `bookings`) cost the API {nested:.2f} ms "
+        f"of its {whole:.2f} ms ({nested / whole:.0%}): what lever 5 would hand to the "
+        "database. Without them the API still spends "
+        f"{steps[2].cpu_ms:.2f} ms on the page of appointments, its count and the request "
+        f"around them, where the reference answers the whole query in {reference.cpu_ms:.2f} "
+        "ms.",
+        "",
+    ]
+    return lines
+
+
+def section(runs: list[DatabaseRun], concurrency: int) -> list[str]:
     profiled = [
         f"- {LARGE_ANSWERS[key]} on {NAMES[run.kind]}: {_shares(run.profiles[key])}."
         for run in runs
         for key in LARGE_ANSWERS
         if key in run.profiles
     ]
-    if not profiled:
+    subtrees = [line for run in runs for line in _subtree_lines(run, concurrency)]
+    if not profiled and not subtrees:
         return []
+    lines = ["## The next step", ""]
+    if profiled:
+        lines += [
+            "With the level executor (see Levers) graphql-core's per-field cost is off the "
+            "common path. The large answers' busy time in this run's profiles:",
+            "",
+            *profiled,
+            "",
+        ]
     return [
-        "## The next step",
-        "",
-        "With the level executor (see Levers) graphql-core's per-field cost is off the common "
-        "path. The large answers' busy time in this run's profiles:",
-        "",
-        *profiled,
-        "",
+        *lines,
+        *subtrees,
         "The levers designed to take the rest away, and which of them are built:",
         "",
         *DESIGN,

@@ -341,6 +341,6 @@ def render(options: Options, dataset: Dataset, runs: list[DatabaseRun], info: Ru
             "at the issue's 100,000 addresses and 10,000 members.",
             "",
         ]
-    lines += next_step.section(runs)
+    lines += next_step.section(runs, options.concurrency)
     lines += _profiles(runs)
     return "\n".join(lines).rstrip() + "\n"

@@ -23,6 +23,7 @@ from bench.profiling import Profile, profile_generation, profile_scenario
 from bench.scaling import ScalingMeasurement, measure_scaling
 from bench.scenarios import Scenario, build_scenarios
 from bench.servers import Server, start_api, start_reference
+from bench.subtrees import SubtreeCosts, measure_subtrees
 from bench.targets import Verdict, judge
 from bench.tokens import mint_tokens
 
@@ -38,6 +39,8 @@ class DatabaseRun:
     # PostgreSQL only: throughput with 1 and 2 API processes.
     scaling: list[ScalingMeasurement] = field(default_factory=list)
     levers: list[LeverMeasurement] = field(default_factory=list)
+    # The portal's answer with its subtrees left out one after another.
+    subtrees: SubtreeCosts | None = None
     verdicts: list[Verdict] = field(default_factory=list)
     profiles: dict[str, Profile] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -93,6 +96,17 @@ def _measure_all(
             f"p99 {m.api.percentile(0.99):.1f} ms {m.api.sql_per_request:.1f} SQL; reference "
             f"{m.reference.rps:.1f} req/s p50 {m.reference.percentile(0.5):.1f} ms "
             f"{m.reference.sql_per_request:.1f} SQL; ratio {m.ratio:.1%}")  # fmt: skip
+
+
+def _measure_subtrees(
+    kind: str, portal: Scenario, query: str, servers: tuple[Server, Server], options: Options
+) -> SubtreeCosts:
+    say(f"{kind}: the portal's answer, subtree by subtree")
+    costs = measure_subtrees(*servers, portal, query, options)
+    for step in costs.steps:
+        say(f"  left out {step.left_out}: {step.cpu_ms:.2f} ms CPU per request")
+    say(f"  reference, the whole answer: {costs.reference.cpu_ms:.2f} ms CPU per request")
+    return costs
 
 
 def _measure_scaling(
@@ -180,6 +194,9 @@ def run_database(
         reference = start_reference(database, options.workdir)
         scenarios = build_scenarios(facts, tokens, operations, api.url)
         _measure_all(run, scenarios, operations, api, reference, options)
+        portal = next(s for s in scenarios if s.key == "portal")
+        query = operations[portal.operation]
+        run.subtrees = _measure_subtrees(kind, portal, query, (api, reference), options)
         if kind == "postgres":
             _measure_scaling(run, database, scenarios, operations, options)
         say(f"{kind}: each lever off and on (two more API servers a lever)")
