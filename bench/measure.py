@@ -140,7 +140,7 @@ def api_round(server: Server, scenario: Scenario, query: str, seconds: float, op
 
 
 def reference_round(server: Server, scenario: Scenario, query: str, seconds: float,
-                     options: Options, side: Side) -> None:  # fmt: skip
+                    options: Options, side: Side) -> None:  # fmt: skip
     requests_before, statements_before = _reference_stats(server)
     result = loadgen(server, scenario, query, seconds, options.concurrency)
     requests_after, statements_after = _reference_stats(server)

@@ -34,6 +34,8 @@ PORTAL_STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     ("`edges`: `totalCount` and `pageInfo` are left", ("appointments.edges",)),
 )
+# The first step with neither of the nested objects and lists.
+WITHOUT_NESTED = 2
 
 
 class NotInQuery(KeyError):
@@ -94,6 +96,10 @@ class SubtreeCosts:
     # Cumulative: each step leaves out its own part and every earlier step's.
     steps: list[Step]
     reference: Step
+
+    @property
+    def without_nested(self) -> Step:
+        return self.steps[WITHOUT_NESTED]
 
 
 def ladder(query: str) -> list[Step]:
