@@ -162,12 +162,20 @@ def alternate(
     reset = all([server.reset_peak_rss() for server in servers])
     for server in servers:
         loadgen(server, scenario, query, options.warmup_seconds, options.concurrency)
-    order = list(range(len(servers)))
-    per_round = seconds / options.rounds
-    for number in range(options.rounds):
-        for index in order if number % 2 == 0 else order[::-1]:
-            one_round(index, per_round)
+    take_turns(len(servers), seconds, options.rounds, one_round)
     return reset
+
+
+def take_turns(
+    count: int, seconds: float, rounds: int, one_round: Callable[[int, float], None]
+) -> None:
+    """`rounds` rounds over `count` contenders that take `seconds` in all for each, in
+    order and reversed by turns (a, b, b, a, …): `one_round(i, s)` runs contender i for s
+    seconds."""
+    order = list(range(count))
+    for number in range(rounds):
+        for index in order if number % 2 == 0 else order[::-1]:
+            one_round(index, seconds / rounds)
 
 
 def measure(

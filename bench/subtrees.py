@@ -13,7 +13,7 @@ from typing import Any
 from graphql import REMOVE, FieldNode, Visitor, parse, print_ast, visit
 
 from bench import procs
-from bench.measure import Side, api_round, loadgen, reference_round
+from bench.measure import Side, api_round, loadgen, reference_round, take_turns
 from bench.options import Options
 from bench.scenarios import Scenario
 from bench.servers import Server
@@ -121,7 +121,7 @@ def measure_subtrees(
     """The ladder on the API and the whole query on the reference, in alternating rounds
     that take half the scenario's time per query."""
     steps = ladder(query)
-    whole = Step("nothing: the contract's query", query)
+    whole = Step(steps[0].left_out, query)
     servers = [api] * len(steps) + [reference]
     runs = [*steps, whole]
     for server, step in zip(servers, runs, strict=True):
@@ -134,9 +134,5 @@ def measure_subtrees(
         measure_round(server, scenario, step.query, seconds, options, step.side)
         step.cpu_s += _cpu(server) - before
 
-    per_query = options.seconds / 2
-    order = list(range(len(runs)))
-    for number in range(options.rounds):
-        for index in order if number % 2 == 0 else order[::-1]:
-            one_round(index, per_query / options.rounds)
+    take_turns(len(runs), options.seconds / 2, options.rounds, one_round)
     return SubtreeCosts(scenario, steps, whole)
